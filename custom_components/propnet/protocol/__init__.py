@@ -1,0 +1,1 @@
+"""The PropNet wire contract as plain Python, free of Home Assistant imports."""

@@ -1,0 +1,262 @@
+"""The files Home Assistant and HACS read agree with each other and the code."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import Any
+
+from awesomeversion import AwesomeVersion
+from homeassistant.const import __version__ as ha_version
+import pytest
+import yaml
+
+from custom_components.propnet.const import DOMAIN
+
+ROOT = Path(__file__).parent.parent
+COMPONENT = ROOT / "custom_components" / DOMAIN
+
+# Keys HACS accepts in hacs.json; it rejects any other.
+HACS_KEYS = {
+    "name",
+    "homeassistant",
+    "render_readme",
+    "content_in_root",
+    "zip_release",
+    "filename",
+    "hacs",
+    "country",
+    "hide_default_branch",
+    "persistent_directory",
+}
+
+
+def load(path: Path) -> Any:
+    """Return the JSON document at ``path``."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def python_sources() -> list[Path]:
+    """Return the integration's Python files."""
+    return sorted(COMPONENT.rglob("*.py"))
+
+
+def string_calls(tree: ast.AST, func: str, keyword: str) -> set[str]:
+    """Return the string values of ``keyword`` in calls to ``*.func``."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "attr", getattr(node.func, "id", None))
+        if name != func:
+            continue
+        for kw in node.keywords:
+            if kw.arg == keyword and isinstance(kw.value, ast.Constant):
+                found.add(kw.value.value)
+    return found
+
+
+def test_manifest_has_what_home_assistant_and_hacs_need() -> None:
+    """Custom integrations need a version, docs, issue tracker and owners."""
+    manifest = load(COMPONENT / "manifest.json")
+    assert manifest["domain"] == DOMAIN == COMPONENT.name
+    for key in ("name", "version", "codeowners", "documentation", "issue_tracker"):
+        assert manifest[key], key
+    assert AwesomeVersion(manifest["version"]).valid
+    assert manifest["config_flow"] is True
+    assert manifest["dependencies"] == ["mqtt"]
+    assert manifest["iot_class"] == "local_push"
+    assert manifest["integration_type"] == "hub"
+    assert manifest["mqtt"] == ["propnet/+/announce"]
+    assert all(owner.startswith("@") for owner in manifest["codeowners"])
+    for key in ("documentation", "issue_tracker"):
+        assert manifest[key].startswith("https://")
+
+
+def test_hacs_json_is_what_hacs_accepts() -> None:
+    """hacs.json holds only keys HACS knows and a minimum version we test."""
+    hacs = load(ROOT / "hacs.json")
+    assert set(hacs) <= HACS_KEYS
+    assert hacs["name"] == load(COMPONENT / "manifest.json")["name"]
+    minimum = AwesomeVersion(hacs["homeassistant"])
+    assert minimum.valid
+    assert minimum <= AwesomeVersion(ha_version)
+
+
+def test_brand_icon_is_a_square_png() -> None:
+    """The icon HA shows for the integration is a 256 px PNG."""
+    data = (COMPONENT / "brand" / "icon.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width = int.from_bytes(data[16:20], "big")
+    height = int.from_bytes(data[20:24], "big")
+    assert (width, height) == (256, 256)
+
+
+def test_every_flow_step_and_reason_is_translated() -> None:
+    """Each form, error and abort the config flow can show has English text."""
+    strings = load(COMPONENT / "translations" / "en.json")["config"]
+    tree = ast.parse((COMPONENT / "config_flow.py").read_text(encoding="utf-8"))
+
+    steps = string_calls(tree, "async_show_form", "step_id")
+    assert steps == {"user", "discovery_confirm", "reconfigure"}
+    for step in steps:
+        assert strings["step"][step]["title"], step
+        schema_fields = strings["step"][step].get("data", {})
+        # Every field shown gets a description too (quality scale: config-flow).
+        assert set(schema_fields) == set(
+            strings["step"][step].get("data_description", {})
+        )
+
+    reasons = string_calls(tree, "async_abort", "reason")
+    # Reasons Home Assistant's flow helpers raise on our behalf.
+    reasons |= {"already_configured", "already_in_progress", "reconfigure_successful"}
+    assert reasons <= set(strings["abort"])
+
+    errors = {
+        node.value.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Constant)
+        and any(
+            isinstance(target, ast.Subscript)
+            and getattr(target.value, "id", None) == "errors"
+            for target in node.targets
+        )
+    }
+    assert errors
+    assert errors <= set(strings["error"])
+
+
+def test_every_exception_translation_key_exists() -> None:
+    """Errors raised with a translation key find their text."""
+    exceptions = load(COMPONENT / "translations" / "en.json").get("exceptions", {})
+    used: set[str] = set()
+    for path in python_sources():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                used |= {
+                    kw.value.value
+                    for kw in node.keywords
+                    if kw.arg == "translation_key"
+                    and isinstance(kw.value, ast.Constant)
+                    and any(k.arg == "translation_domain" for k in node.keywords)
+                }
+    assert used <= set(exceptions)
+    for key, text in exceptions.items():
+        assert text["message"] if isinstance(text, dict) else False, key
+
+
+def test_icons_match_translations() -> None:
+    """icons.json names only entities and actions the translations know."""
+    icons = load(COMPONENT / "icons.json")
+    strings = load(COMPONENT / "translations" / "en.json")
+    for platform, keys in icons.get("entity", {}).items():
+        for key in keys:
+            assert key in strings["entity"][platform], (platform, key)
+    for service in icons.get("services", {}):
+        assert service in strings["services"], service
+
+
+QUALITY_RULES = {
+    # Bronze
+    "action-setup",
+    "appropriate-polling",
+    "brands",
+    "common-modules",
+    "config-flow-test-coverage",
+    "config-flow",
+    "dependency-transparency",
+    "docs-actions",
+    "docs-high-level-description",
+    "docs-installation-instructions",
+    "docs-removal-instructions",
+    "entity-event-setup",
+    "entity-unique-id",
+    "has-entity-name",
+    "runtime-data",
+    "test-before-configure",
+    "test-before-setup",
+    "unique-config-entry",
+    # Silver
+    "action-exceptions",
+    "config-entry-unloading",
+    "docs-configuration-parameters",
+    "docs-installation-parameters",
+    "entity-unavailable",
+    "integration-owner",
+    "log-when-unavailable",
+    "parallel-updates",
+    "reauthentication-flow",
+    "test-coverage",
+    # Gold
+    "devices",
+    "diagnostics",
+    "discovery-update-info",
+    "discovery",
+    "docs-data-update",
+    "docs-examples",
+    "docs-known-limitations",
+    "docs-supported-devices",
+    "docs-supported-functions",
+    "docs-troubleshooting",
+    "docs-use-cases",
+    "dynamic-devices",
+    "entity-category",
+    "entity-device-class",
+    "entity-disabled-by-default",
+    "entity-translations",
+    "exception-translations",
+    "icon-translations",
+    "reconfiguration-flow",
+    "repair-issues",
+    "stale-devices",
+    # Platinum
+    "async-dependency",
+    "inject-websession",
+    "strict-typing",
+}
+
+
+def test_quality_scale_names_every_rule() -> None:
+    """Every rule has a status, and an exemption says why."""
+    rules = yaml.safe_load(
+        (COMPONENT / "quality_scale.yaml").read_text(encoding="utf-8")
+    )["rules"]
+    assert set(rules) == QUALITY_RULES
+    for rule, value in rules.items():
+        status = value if isinstance(value, str) else value["status"]
+        assert status in {"done", "todo", "exempt"}, rule
+        if status == "exempt":
+            assert value["comment"], rule
+
+
+def test_quality_scale_claims_hold() -> None:
+    """Rules marked done that a file can show are backed by that file."""
+    rules = yaml.safe_load(
+        (COMPONENT / "quality_scale.yaml").read_text(encoding="utf-8")
+    )["rules"]
+    manifest = load(COMPONENT / "manifest.json")
+    if rules["strict-typing"] == "done":
+        assert (COMPONENT / "py.typed").is_file()
+    if rules["brands"] == "done":
+        assert (COMPONENT / "brand" / "icon.png").is_file()
+    if rules["discovery"] == "done":
+        assert manifest["mqtt"]
+    if rules["integration-owner"] == "done":
+        assert manifest["codeowners"]
+    if rules["reconfiguration-flow"] == "done":
+        assert "async_step_reconfigure" in (COMPONENT / "config_flow.py").read_text(
+            encoding="utf-8"
+        )
+
+
+@pytest.mark.parametrize(
+    "path", ["manifest.json", "icons.json", "translations/en.json"]
+)
+def test_json_files_are_tidy(path: str) -> None:
+    """Files are valid JSON ending in a newline, so diffs stay clean."""
+    text = (COMPONENT / path).read_text(encoding="utf-8")
+    json.loads(text)
+    assert text.endswith("\n")
