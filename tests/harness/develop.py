@@ -1,0 +1,116 @@
+"""Run PropNet for real: a mosquitto broker and Home Assistant with the integration.
+
+Started by scripts/develop; Ctrl-C stops everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+from pathlib import Path
+import shutil
+import signal
+import sys
+import time
+from types import FrameType
+
+from .broker import Broker
+from .hass import PASSWORD, REPO, USERNAME, Hass
+from .procs import port_open
+
+RUNTIME = REPO / ".run" / "develop"
+
+
+def _kill_leftovers(pidfile: Path) -> None:
+    """Stop processes a previous run left behind when it was killed outright."""
+    if not pidfile.exists():
+        return
+    for line in pidfile.read_text().split():
+        with contextlib.suppress(ValueError, ProcessLookupError, PermissionError):
+            os.killpg(int(line), signal.SIGTERM)
+            print(f"develop: stopped process group {line} left by an earlier run")
+    pidfile.unlink()
+    time.sleep(0.5)
+
+
+def _check_free(port: int, what: str, option: str) -> None:
+    if port_open(port):
+        sys.exit(
+            f"develop: port {port} for {what} is in use; stop what uses it or pass {option}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the broker and Home Assistant, then wait for Ctrl-C."""
+    parser = argparse.ArgumentParser(prog="scripts/develop", description=__doc__)
+    parser.add_argument(
+        "--port", type=int, default=8123, help="Home Assistant's HTTP port"
+    )
+    parser.add_argument("--mqtt-port", type=int, default=1883, help="the broker's port")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="forget the previous run's Home Assistant state",
+    )
+    args = parser.parse_args(argv)
+
+    RUNTIME.mkdir(parents=True, exist_ok=True)
+    pidfile = RUNTIME / "pids"
+    _kill_leftovers(pidfile)
+    if args.fresh:
+        shutil.rmtree(RUNTIME / "config", ignore_errors=True)
+        shutil.rmtree(RUNTIME / "broker", ignore_errors=True)
+    _check_free(args.port, "Home Assistant", "--port")
+    _check_free(args.mqtt_port, "the MQTT broker", "--mqtt-port")
+
+    stopping = False
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+
+    broker = Broker(RUNTIME / "broker", port=args.mqtt_port)
+    hass = Hass(RUNTIME / "config", REPO / ".run" / "cache", port=args.port)
+    started: list[int] = []
+    try:
+        print(f"develop: starting mosquitto on 127.0.0.1:{broker.port}")
+        broker.start()
+        started.append(broker.process.pid)
+        pidfile.write_text(" ".join(map(str, started)))
+        print("develop: starting Home Assistant (logs in .run/develop/config/hass.out)")
+        hass.prepare()
+        hass.process.start()
+        started.append(hass.process.pid)
+        pidfile.write_text(" ".join(map(str, started)))
+        hass.wait_ready()
+        hass.ensure_mqtt(broker.host, broker.port)
+        print(
+            "\n"
+            f"  Home Assistant: {hass.url}\n"
+            f"  Login:          {USERNAME} / {PASSWORD}\n"
+            f"  MQTT broker:    {broker.url} (anonymous)\n"
+            "  Add PropNet:    Settings > Devices & services > Add integration > PropNet\n"
+            "\n"
+            "develop: running; press Ctrl-C to stop"
+        )
+        while not stopping:
+            broker.process.check_alive()
+            hass.process.check_alive()
+            time.sleep(0.5)
+    except RuntimeError as err:
+        print(f"develop: {err}", file=sys.stderr)
+        return 1
+    finally:
+        print("\ndevelop: stopping Home Assistant and mosquitto")
+        hass.stop()
+        broker.stop()
+        pidfile.unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
