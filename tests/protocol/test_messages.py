@@ -161,6 +161,7 @@ def test_identical_announces_are_equal() -> None:
     [
         (b"\xff\xfe", "not_utf8", "not UTF-8"),
         (b"{", "invalid_json", "not JSON"),
+        (b"[" * 8000 + b"]" * 8000, "invalid_json", "nests too deeply"),
         (b"[1]", "not_an_object", "not a list"),
         (b" " * (MAX_ANNOUNCE_BYTES + 1), "too_large", "16384 byte limit"),
         (coffin(v="1"), "invalid", "v: must be a whole number"),

@@ -191,6 +191,8 @@ def decode(payload: str | bytes | bytearray, limit: int = MAX_PAYLOAD_BYTES) -> 
         return json.loads(text)
     except ValueError as err:
         raise ProtocolError("invalid_json", f"payload is not JSON: {err}") from None
+    except RecursionError:
+        raise ProtocolError("invalid_json", "payload nests too deeply") from None
 
 
 def decode_object(
