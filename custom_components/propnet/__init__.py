@@ -8,8 +8,14 @@ from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_PREFIX, DOMAIN
+from .const import CONF_PREFIX, DOMAIN, PLATFORMS
+from .hub.hub import PropHub
+from .services import async_setup_services
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 @dataclass(slots=True)
@@ -17,9 +23,16 @@ class PropNetData:
     """What one PropNet entry holds while it is loaded."""
 
     prefix: str
+    hub: PropHub
 
 
 type PropNetConfigEntry = ConfigEntry[PropNetData]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register PropNet's actions once, for every entry."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: PropNetConfigEntry) -> bool:
@@ -28,10 +41,28 @@ async def async_setup_entry(hass: HomeAssistant, entry: PropNetConfigEntry) -> b
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="mqtt_unavailable"
         )
-    entry.runtime_data = PropNetData(prefix=entry.data[CONF_PREFIX])
+    prefix: str = entry.data[CONF_PREFIX]
+    hub = PropHub(hass, entry.entry_id, prefix)
+    entry.runtime_data = PropNetData(prefix=prefix, hub=hub)
+    # Platforms first, so the retained announces that arrive on subscribing
+    # find every platform ready to add entities.
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(hub.async_stop)
+    await hub.async_start()
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: PropNetConfigEntry) -> bool:
-    """Unload a PropNet entry."""
+    """Unload a PropNet entry and everything it subscribed to."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: PropNetConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete a prop's device, clearing its retained announce."""
+    hub = entry.runtime_data.hub
+    for domain, identifier in device.identifiers:
+        if domain == DOMAIN and identifier.startswith(f"{hub.prefix}/"):
+            await hub.async_remove_prop(identifier.removeprefix(f"{hub.prefix}/"))
     return True

@@ -423,7 +423,7 @@ def parse_announce(
     obj = decode_object(payload, MAX_ANNOUNCE_BYTES)
     f = _Fields(obj, "")
     version = obj.get("v")
-    if not is_integer(version) or version < 1:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise _invalid("v", "must be a whole number from 1")
     if version > PROTOCOL_VERSION:
         raise UnsupportedVersionError(version)

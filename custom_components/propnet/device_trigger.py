@@ -1,0 +1,116 @@
+"""Device triggers: "Coffin Jumper: scared scare" in the automation editor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import voluptuous as vol
+
+from homeassistant.components.device_automation import DEVICE_TRIGGER_BASE_SCHEMA
+from homeassistant.components.device_automation.exceptions import (
+    InvalidDeviceAutomationConfig,
+)
+from homeassistant.components.homeassistant.triggers import event as event_trigger
+from homeassistant.const import (
+    CONF_DEVICE_ID,
+    CONF_DOMAIN,
+    CONF_EVENT_DATA,
+    CONF_PLATFORM,
+    CONF_TYPE,
+)
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
+from homeassistant.helpers.typing import ConfigType
+
+from .const import DOMAIN, EVENT_PROPNET
+from .hub.hub import PropHub
+from .protocol.messages import EntitySpec
+
+CONF_SUBTYPE = "subtype"
+
+TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
+    {vol.Required(CONF_TYPE): str, vol.Required(CONF_SUBTYPE): str}
+)
+
+
+def _event_entities(hass: HomeAssistant, device_id: str) -> list[EntitySpec]:
+    """Return the event entities the prop behind ``device_id`` announces now."""
+    device = dr.async_get(hass).async_get(device_id)
+    if device is None:
+        return []
+    for entry_id in device.config_entries:
+        entry = hass.config_entries.async_get_entry(entry_id)
+        if (
+            entry is None
+            or entry.domain != DOMAIN
+            or not hasattr(entry, "runtime_data")
+        ):
+            continue
+        hub: PropHub = entry.runtime_data.hub
+        for domain, identifier in device.identifiers:
+            if domain == DOMAIN and identifier.startswith(f"{hub.prefix}/"):
+                prop = hub.props.get(identifier.removeprefix(f"{hub.prefix}/"))
+                if prop is not None and prop.announce is not None:
+                    return [s for s in prop.announce.entities if s.type == "event"]
+    return []
+
+
+async def async_get_triggers(
+    hass: HomeAssistant, device_id: str
+) -> list[dict[str, Any]]:
+    """Offer one trigger per event type of each event entity of the prop."""
+    return [
+        {
+            CONF_PLATFORM: "device",
+            CONF_DOMAIN: DOMAIN,
+            CONF_DEVICE_ID: device_id,
+            CONF_TYPE: event_type,
+            CONF_SUBTYPE: spec.key,
+        }
+        for spec in _event_entities(hass, device_id)
+        for event_type in spec.event_types
+    ]
+
+
+async def async_validate_trigger_config(
+    hass: HomeAssistant, config: ConfigType
+) -> ConfigType:
+    """Check a trigger, refusing one for an event the prop does not announce.
+
+    A prop that is offline or not yet announced at start-up is given the
+    benefit of the doubt, so automations load before the props connect.
+    """
+    config = TRIGGER_SCHEMA(config)
+    known = _event_entities(hass, config[CONF_DEVICE_ID])
+    if known and not any(
+        spec.key == config[CONF_SUBTYPE] and config[CONF_TYPE] in spec.event_types
+        for spec in known
+    ):
+        raise InvalidDeviceAutomationConfig(
+            f"{config[CONF_SUBTYPE]} {config[CONF_TYPE]} is not an event of this prop"
+        )
+    return config
+
+
+async def async_attach_trigger(
+    hass: HomeAssistant,
+    config: ConfigType,
+    action: TriggerActionType,
+    trigger_info: TriggerInfo,
+) -> CALLBACK_TYPE:
+    """Run ``action`` when the prop fires the event."""
+    event_config = event_trigger.TRIGGER_SCHEMA(
+        {
+            CONF_PLATFORM: "event",
+            event_trigger.CONF_EVENT_TYPE: EVENT_PROPNET,
+            CONF_EVENT_DATA: {
+                CONF_DEVICE_ID: config[CONF_DEVICE_ID],
+                "key": config[CONF_SUBTYPE],
+                "type": config[CONF_TYPE],
+            },
+        }
+    )
+    return await event_trigger.async_attach_trigger(
+        hass, event_config, action, trigger_info, platform_type="device"
+    )

@@ -1,0 +1,44 @@
+"""Event entities of props: scares, aborts, anything that happens at a moment."""
+
+from __future__ import annotations
+
+from homeassistant.components.event import EventEntity
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import PropNetConfigEntry
+from .entity import PropEntity, async_register_platform
+from .protocol.messages import EntitySpec, Event
+
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PropNetConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add an event entity for each one a prop announces."""
+    async_register_platform(
+        entry.runtime_data.hub, "event", PropEvent, async_add_entities
+    )
+
+
+class PropEvent(PropEntity, EventEntity):
+    """A prop's event entity."""
+
+    def _apply_spec(self, spec: EntitySpec) -> None:
+        super()._apply_spec(spec)
+        self._attr_event_types = list(spec.event_types)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the prop's events as well as its availability."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.hub.async_add_event_listener(self.prop_id, self.spec.key, self._fired)
+        )
+
+    @callback
+    def _fired(self, event: Event) -> None:
+        self._trigger_event(event.type, dict(event.data))
+        self.async_write_ha_state()

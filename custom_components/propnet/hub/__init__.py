@@ -1,0 +1,1 @@
+"""Props on MQTT becoming Home Assistant devices: discovery, state and commands."""

@@ -1,0 +1,126 @@
+"""PropNet's actions: send any command to one or more props and return their acks."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import voluptuous as vol
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_DEVICE_ID
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+
+from .const import DOMAIN
+from .hub.hub import PropHub
+from .protocol.commands import ACTION_SET
+from .protocol.names import ENTITY_KEY
+
+SERVICE_SEND_COMMAND = "send_command"
+ATTR_ACTION = "action"
+ATTR_KEY = "key"
+ATTR_VALUE = "value"
+ATTR_PARAMS = "params"
+
+SEND_COMMAND_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): vol.All(cv.ensure_list, [cv.string]),
+        vol.Required(ATTR_ACTION): cv.matches_regex(r"^[a-z][a-z0-9_]{0,31}$"),
+        vol.Optional(ATTR_KEY): cv.matches_regex(ENTITY_KEY.pattern),
+        vol.Optional(ATTR_VALUE): object,
+        vol.Optional(ATTR_PARAMS): dict,
+    }
+)
+
+
+def _target(hass: HomeAssistant, device_id: str) -> tuple[PropHub, str, str]:
+    """Return the hub, prop id and name behind a device id."""
+    device = dr.async_get(hass).async_get(device_id)
+    if device is not None:
+        for entry_id in device.config_entries:
+            entry = hass.config_entries.async_get_entry(entry_id)
+            if entry is None or entry.domain != DOMAIN:
+                continue
+            if entry.state is not ConfigEntryState.LOADED:
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="entry_not_loaded",
+                    translation_placeholders={"title": entry.title},
+                )
+            hub: PropHub = entry.runtime_data.hub
+            for domain, identifier in device.identifiers:
+                if domain == DOMAIN and identifier.startswith(f"{hub.prefix}/"):
+                    prop_id = identifier.removeprefix(f"{hub.prefix}/")
+                    return hub, prop_id, device.name or prop_id
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="not_a_prop",
+        translation_placeholders={"device_id": device_id},
+    )
+
+
+async def _send_command(call: ServiceCall) -> ServiceResponse:
+    action: str = call.data[ATTR_ACTION]
+    key: str | None = call.data.get(ATTR_KEY)
+    if action == ACTION_SET and (key is None or ATTR_VALUE not in call.data):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="set_needs_key_and_value"
+        )
+    targets = [_target(call.hass, device_id) for device_id in call.data[ATTR_DEVICE_ID]]
+    results = await asyncio.gather(
+        *(
+            hub.async_command(
+                prop_id,
+                action,
+                key,
+                call.data.get(ATTR_VALUE),
+                call.data.get(ATTR_PARAMS),
+            )
+            for hub, prop_id, _ in targets
+        ),
+        return_exceptions=True,
+    )
+    acks: list[dict[str, Any]] = []
+    failures: list[str] = []
+    for device_id, (_, prop_id, name), result in zip(
+        call.data[ATTR_DEVICE_ID], targets, results, strict=True
+    ):
+        if isinstance(result, BaseException):
+            failures.append(f"{name}: {result}")
+            continue
+        acks.append(
+            {
+                "device_id": device_id,
+                "prop_id": prop_id,
+                "correlation_id": result.correlation_id,
+                "ok": result.ok,
+            }
+        )
+    if failures:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="send_command_failed",
+            translation_placeholders={"failures": "; ".join(failures)},
+        )
+    response: dict[str, Any] = {"acks": acks}
+    return response
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register PropNet's actions."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SEND_COMMAND,
+        _send_command,
+        schema=SEND_COMMAND_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )

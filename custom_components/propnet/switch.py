@@ -1,0 +1,43 @@
+"""Switch entities of props: relays, solenoids, anything on or off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.switch import SwitchEntity
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import PropNetConfigEntry
+from .entity import PropEntity, async_register_platform
+
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PropNetConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a switch for each one a prop announces."""
+    async_register_platform(
+        entry.runtime_data.hub, "switch", PropSwitch, async_add_entities
+    )
+
+
+class PropSwitch(PropEntity, SwitchEntity):
+    """A prop's switch."""
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return the state the prop reported."""
+        value = self.reported
+        return value if isinstance(value, bool) else None
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Ask the prop to switch on."""
+        await self._set(True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Ask the prop to switch off."""
+        await self._set(False)

@@ -1,0 +1,1 @@
+"""Tests of props becoming Home Assistant devices."""
