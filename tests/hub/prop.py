@@ -94,6 +94,7 @@ class Prop:
     def __init__(
         self,
         hass: HomeAssistant,
+        *,
         prop_id: str = "coffin_jumper",
         name: str = "Coffin Jumper",
         prefix: str = "propnet",

@@ -284,7 +284,7 @@ class PropHub:
             self._handlers[kind](prop, raw, msg.retain)
         except ProtocolError as err:
             self.drops.drop(prop_id, kind, err.reason, str(err))
-        except Exception:
+        except Exception:  # noqa: BLE001
             # A handler bug must not stop the messages after this one.
             self.drops.counts["internal_error"] += 1
             LOGGER.exception("Error handling %s from prop %s", kind, prop_id)

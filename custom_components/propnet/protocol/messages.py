@@ -480,9 +480,8 @@ def light_problem(value: object, partial: bool = False) -> str | None:
     """
     if not isinstance(value, dict):
         return f"must be a light object, not {_kind(value)}"
-    if "on" in value or not partial:
-        if not isinstance(value.get("on"), bool):
-            return "on must be true or false"
+    if ("on" in value or not partial) and not isinstance(value.get("on"), bool):
+        return "on must be true or false"
     checks: dict[str, tuple[Any, str]] = {
         "brightness": (
             lambda v: is_integer(v) and 0 <= v <= 255,
