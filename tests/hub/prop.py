@@ -178,7 +178,10 @@ class Prop:
         self.send("ack", {"correlation_id": cid, "ok": True})
         if command["action"] == "set":
             key, value = command["key"], command["value"]
-            if isinstance(value, dict) and isinstance(self.state.get(key), dict):
+            kinds = {e["key"]: e["type"] for e in self.announcement["entities"]}
+            if kinds.get(key) == "siren":
+                value = value["on"]
+            elif isinstance(value, dict) and isinstance(self.state.get(key), dict):
                 value = {
                     **self.state[key],
                     **{k: v for k, v in value.items() if k != "transition"},
