@@ -6,14 +6,13 @@ import asyncio
 from typing import Any
 from unittest.mock import patch
 
-import pytest
-
 from homeassistant.components.mqtt import MQTT_CONNECTION_STATE
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from .prop import Prop
@@ -127,7 +126,7 @@ async def test_late_and_foreign_acks_are_counted(
     assert ack.ok
 
 
-def entry_hub(hass: HomeAssistant):  # noqa: ANN201 - test helper
+def entry_hub(hass: HomeAssistant):
     """Return the hub of the only PropNet entry."""
     return hass.config_entries.async_entries("propnet")[0].runtime_data.hub
 
