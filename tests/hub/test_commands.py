@@ -15,6 +15,8 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.propnet.hub.hub import PropHub
+
 from .prop import Prop
 
 
@@ -126,7 +128,7 @@ async def test_late_and_foreign_acks_are_counted(
     assert ack.ok
 
 
-def entry_hub(hass: HomeAssistant):
+def entry_hub(hass: HomeAssistant) -> PropHub:
     """Return the hub of the only PropNet entry."""
     return hass.config_entries.async_entries("propnet")[0].runtime_data.hub
 
@@ -179,7 +181,9 @@ async def test_send_command_tells_which_props_failed(
     )
     assert device is not None
     prop.reply = "unsupported_action"
-    with pytest.raises(HomeAssistantError, match="Coffin Jumper: .*unsupported_action"):
+    with pytest.raises(
+        HomeAssistantError, match=r"Coffin Jumper: .*unsupported_action"
+    ):
         await hass.services.async_call(
             "propnet",
             "send_command",

@@ -114,6 +114,7 @@ async def test_user_makes_the_eyes_glow(hass: HomeAssistant, prop: Prop) -> None
 async def test_every_colour_mode_shows_what_the_prop_reports(
     hass: HomeAssistant,
     entry: Any,
+    *,
     modes: list[str],
     status: dict[str, Any],
     attribute: str,
