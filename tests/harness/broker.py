@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 import shutil
 import subprocess
@@ -46,6 +47,9 @@ class Broker:
         (self.folder / "data").mkdir(exist_ok=True)
         lines = [
             f"listener {self.port} {self.host}",
+            # Started as root, mosquitto would switch to the "mosquitto" user
+            # and could not write its persistence file here.
+            f"user {getpass.getuser()}",
             "persistence true",
             f"persistence_location {self.folder / 'data'}/",
             "log_dest stdout",

@@ -190,7 +190,12 @@ class Hass:
             raise HassError(
                 f"{method} {path}: {err.code} {err.read().decode()}"
             ) from err
-        return json.loads(raw) if raw else None
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw.decode()  # text answers, such as /api/template
 
     def _form(self, path: str, fields: dict[str, str]) -> Any:
         return self._request(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 import contextlib
 import os
 from pathlib import Path
 import signal
 import socket
 import subprocess
+import sys
 import time
 from typing import IO, Self
 
@@ -30,16 +31,25 @@ def port_open(port: int, host: str = LOOPBACK) -> bool:
     return False
 
 
-def wait_until(
-    check: object, timeout: float, what: str, interval: float = 0.02
-) -> None:
-    """Poll ``check()`` until it is true, or raise TimeoutError naming ``what``."""
-    assert callable(check)
+def wait_until[T](
+    check: Callable[[], T], timeout: float, what: str, interval: float = 0.02
+) -> T:
+    """Poll ``check()`` until it returns something true, and return that.
+
+    Raises TimeoutError naming ``what`` when ``timeout`` seconds pass first.
+    """
     deadline = time.monotonic() + timeout
-    while not check():
+    while not (result := check()):
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} did not happen within {timeout} s")
         time.sleep(interval)
+    return result
+
+
+def python_module(name: str, module: str, args: Sequence[str], log: Path) -> Process:
+    """Return a Process running ``python -m module`` from the repository root."""
+    root = Path(__file__).resolve().parents[2]
+    return Process(name, [sys.executable, "-m", module, *args], log, cwd=root)
 
 
 class Process:

@@ -10,78 +10,7 @@ from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant, callback
 from pytest_homeassistant_custom_component.common import async_fire_mqtt_message
 
-COFFIN_ENTITIES: list[dict[str, Any]] = [
-    {"key": "lid", "type": "switch", "name": "Lid", "icon": "mdi:coffin"},
-    {"key": "scare", "type": "button", "name": "Scare"},
-    {
-        "key": "motion",
-        "type": "binary_sensor",
-        "device_class": "motion",
-        "name": "Motion",
-    },
-    {
-        "key": "triggers",
-        "type": "sensor",
-        "state_class": "total_increasing",
-        "name": "Triggers",
-    },
-    {
-        "key": "eyes",
-        "type": "light",
-        "color_modes": ["rgb"],
-        "effects": ["flicker"],
-        "name": "Eyes",
-    },
-    {
-        "key": "delay",
-        "type": "number",
-        "min": 0,
-        "max": 30,
-        "step": 0.5,
-        "unit": "s",
-        "name": "Delay",
-        "category": "config",
-    },
-    {
-        "key": "mode",
-        "type": "select",
-        "options": ["idle", "armed", "show"],
-        "name": "Mode",
-    },
-    {"key": "message", "type": "text", "max_len": 20, "name": "Message"},
-    {
-        "key": "scared",
-        "type": "event",
-        "event_types": ["scare", "abort"],
-        "name": "Scared",
-    },
-    {
-        "key": "scream",
-        "type": "siren",
-        "tones": ["scream", "laugh"],
-        "volume": True,
-        "duration": True,
-        "name": "Scream",
-    },
-    {
-        "key": "rssi",
-        "type": "sensor",
-        "device_class": "signal_strength",
-        "unit": "dBm",
-        "category": "diagnostic",
-        "enabled": False,
-    },
-]
-COFFIN_STATUS: dict[str, Any] = {
-    "lid": False,
-    "motion": False,
-    "triggers": 0,
-    "eyes": {"on": False, "rgb": [255, 0, 0], "brightness": 128},
-    "delay": 2.5,
-    "mode": "idle",
-    "message": "",
-    "scream": False,
-}
+from tests.harness.scripted_prop import COFFIN_ENTITIES, COFFIN_STATUS
 
 
 class Prop:
