@@ -13,7 +13,7 @@ from tests.e2e.conftest import RUN
 from tests.harness.broker import Broker
 from tests.harness.hass import Hass
 from tests.harness.procs import Process, python_module, wait_until
-from tests.harness.ws import HassWebSocket
+from tests.harness.ws import HassWebSocket, WebSocketError
 
 LID = "switch.coffin_jumper_lid"
 
@@ -146,7 +146,7 @@ async def test_pressing_scare_fires_the_event(stack: Stack) -> None:
     assert scared["attributes"]["event_type"] == "scare"
 
 
-def test_send_command_returns_the_ack(stack: Stack) -> None:
+async def test_send_command_returns_the_ack(stack: Stack) -> None:
     """propnet.send_command answers with the prop's ack; a refusal is an error."""
     devices = stack.hass.post(
         "/api/template",
@@ -162,13 +162,15 @@ def test_send_command_returns_the_ack(stack: Stack) -> None:
     assert acks[0]["ok"] is True
     assert acks[0]["prop_id"] == "coffin_jumper"
 
-    from tests.harness.hass import HassError
-
-    with pytest.raises(HassError, match="500|400"):
-        stack.hass.post(
-            "/api/services/propnet/send_command",
-            {"device_id": device_id, "action": "dance"},
-        )
+    async with HassWebSocket(stack.hass.url, stack.hass.token) as ws:
+        with pytest.raises(WebSocketError) as err:
+            await ws.command(
+                "call_service",
+                domain="propnet",
+                service="send_command",
+                service_data={"device_id": device_id, "action": "dance"},
+            )
+    assert 'Coffin Jumper refused "dance": unsupported_action' in str(err.value)
 
 
 def test_the_last_will_makes_the_prop_unavailable(stack: Stack) -> None:
