@@ -6,14 +6,17 @@ from dataclasses import dataclass
 
 from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_COMPONENT_LOADED, EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.setup import EventComponentLoaded
 
 from .const import CONF_PREFIX, DOMAIN, PLATFORMS
 from .hub.hub import PropHub
 from .services import async_setup_services
+from .voice import async_setup_voice
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -30,8 +33,26 @@ type PropNetConfigEntry = ConfigEntry[PropNetData]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register PropNet's actions once, for every entry."""
+    """Register PropNet's actions, and its Assist sentences once Assist runs."""
     async_setup_services(hass)
+
+    async def setup_voice() -> None:
+        if (unsubscribe := await async_setup_voice(hass)) is not None:
+            hass.bus.async_listen_once(
+                EVENT_HOMEASSISTANT_STOP, lambda _: unsubscribe()
+            )
+
+    if "conversation" in hass.config.components:
+        await setup_voice()
+    else:
+
+        @callback
+        def on_loaded(event: Event[EventComponentLoaded]) -> None:
+            if event.data["component"] == "conversation":
+                cancel()
+                hass.async_create_task(setup_voice(), eager_start=True)
+
+        cancel = hass.bus.async_listen(EVENT_COMPONENT_LOADED, on_loaded)
     return True
 
 
