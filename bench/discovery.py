@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Callable
 import json
 from pathlib import Path
+import subprocess
 import tempfile
 import time
 from typing import Any
@@ -86,7 +87,8 @@ def propnet_discovery(n: int) -> list[tuple[str, str]]:
     messages = []
     for d in range(n):
         entities = [
-            {"key": f"e{e}", "type": kind, "name": f"E{e}"} for e, kind in enumerate(KINDS)
+            {"key": f"e{e}", "type": kind, "name": f"E{e}"}
+            for e, kind in enumerate(KINDS)
         ]
         announce = {"v": 1, "id": f"p{d}", "name": f"Prop {d}", "entities": entities}
         status = {
@@ -105,7 +107,7 @@ async def count_until(
     total: int,
     wanted: Callable[[dict[str, Any]], bool],
     start: Callable[[], None],
-    timeout: float = 60,
+    limit: float = 60,
 ) -> float:
     """Run ``start`` and return the seconds until ``total`` wanted state events."""
     async with HassWebSocket(hass.url, hass.token) as ws:
@@ -114,12 +116,14 @@ async def count_until(
         began = time.perf_counter()
         task = asyncio.create_task(asyncio.to_thread(start))
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(limit):
                 while seen < total:
                     message = await ws.receive()
                     if DEBUG and message.get("type") == "event":
                         print(json.dumps(message["event"]["data"])[:300])
-                    if message.get("type") == "event" and wanted(message["event"]["data"]):
+                    if message.get("type") == "event" and wanted(
+                        message["event"]["data"]
+                    ):
                         seen += 1
         except TimeoutError:
             raise TimeoutError(f"saw {seen} of {total} events") from None
@@ -132,24 +136,27 @@ def created(prefix: str) -> Callable[[dict[str, Any]], bool]:
     """Match the first state of a new entity whose id starts with a prefix's device names."""
 
     def check(data: dict[str, Any]) -> bool:
-        return data["old_state"] is None and f".{prefix}" in data["entity_id"]
-
-    return check
-
-
-def sensor_value(prefix: str) -> Callable[[dict[str, Any]], bool]:
-    """Match a state change of a bench sensor that carries a value."""
-
-    def check(data: dict[str, Any]) -> bool:
-        new = data["new_state"]
+        entity_id: str = data["entity_id"]
+        # PropNet's own Identify and Restart buttons are extra; count only
+        # the entities both sides were asked to make.
         return (
-            data["old_state"] is not None
-            and new is not None
-            and data["entity_id"].startswith(f"sensor.{prefix}")
-            and new["state"] not in {"unavailable", "unknown", "0"}
+            data["old_state"] is None
+            and f".{prefix}" in entity_id
+            and not entity_id.endswith(("_identify", "_restart"))
         )
 
     return check
+
+
+def wait_value(hass: Hass, entity_id: str, value: str, timeout: float = 120) -> float:
+    """Return when ``entity_id`` shows ``value``, polling the REST API."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        state = hass.get(f"/api/states/{entity_id}")
+        if state["state"] == value:
+            return time.perf_counter()
+        time.sleep(0.01)
+    raise TimeoutError(f"{entity_id} never showed {value}")
 
 
 async def run_side(
@@ -181,17 +188,37 @@ async def run_side(
             # Home Assistant batches new MQTT subscriptions; let them reach
             # the broker before the updates, the same wait on both sides.
             await asyncio.sleep(3)
-            value = iter(range(1, 1 << 30))
+            # Every update goes to one sensor, published by mosquitto_pub (C,
+            # so the publisher is not what is measured). Messages on one
+            # connection are applied in order: when the last value shows,
+            # every update before it has been applied.
             if name == "propnet":
-                batch = [
-                    (f"propnet/p{i % devices}/telemetry", json.dumps({"e0": next(value)}))
-                    for i in range(updates)
-                ]
+                topic, entity_id = "propnet/p0/status", "sensor.prop_0_e0"
+                lines = [json.dumps({"e0": i + 1}) for i in range(updates)]
             else:
-                batch = [(f"native/{i % devices}/0", str(next(value))) for i in range(updates)]
-            update_seconds = await count_until(
-                hass, updates, sensor_value(prefix), lambda: publish_all(client, batch)
+                topic, entity_id = "native/0/0", "sensor.native_0_e0"
+                lines = [str(i + 1) for i in range(updates)]
+            began = time.perf_counter()
+            await asyncio.to_thread(
+                subprocess.run,
+                [
+                    "mosquitto_pub",
+                    "-h",
+                    broker.host,
+                    "-p",
+                    str(broker.port),
+                    "-t",
+                    topic,
+                    "-q",
+                    "1",
+                    "-l",
+                ],
+                input="\n".join(lines) + "\n",
+                text=True,
+                check=True,
             )
+            done = await asyncio.to_thread(wait_value, hass, entity_id, str(updates))
+            update_seconds = done - began
         finally:
             client.loop_stop()
             client.disconnect()
@@ -214,7 +241,9 @@ async def main() -> None:
         folder = Path(tmp)
         broker = Broker(folder / "broker").start()
         try:
-            native = await run_side("native", folder, broker, args.devices, args.updates)
+            native = await run_side(
+                "native", folder, broker, args.devices, args.updates
+            )
             ours = await run_side("propnet", folder, broker, args.devices, args.updates)
         finally:
             broker.stop()
@@ -228,8 +257,13 @@ async def main() -> None:
     ]
     for label, key, sense in rows:
         ratio = ours[key] / native[key] if native[key] else float("nan")
-        print(f"{label:28}{native[key]:>14.2f}{ours[key]:>12.2f}{ratio:>9.2f}  ({sense})")
-    print("reproduce: .venv/bin/python -m bench.discovery " f"--devices {args.devices} --updates {args.updates}")
+        print(
+            f"{label:28}{native[key]:>14.2f}{ours[key]:>12.2f}{ratio:>9.2f}  ({sense})"
+        )
+    print(
+        "reproduce: .venv/bin/python -m bench.discovery "
+        f"--devices {args.devices} --updates {args.updates}"
+    )
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from types import FrameType
 
 from .broker import Broker
 from .hass import PASSWORD, REPO, USERNAME, Hass
-from .procs import port_open
+from .procs import Process, port_open, python_module
 
 RUNTIME = REPO / ".run" / "develop"
 
@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     broker = Broker(RUNTIME / "broker", port=args.mqtt_port)
     hass = Hass(RUNTIME / "config", REPO / ".run" / "cache", port=args.port)
     started: list[int] = []
+    prop: Process | None = None
     try:
         print(f"develop: starting mosquitto on 127.0.0.1:{broker.port}")
         broker.start()
@@ -88,24 +89,36 @@ def main(argv: list[str] | None = None) -> int:
         pidfile.write_text(" ".join(map(str, started)))
         hass.wait_ready()
         hass.ensure_mqtt(broker.host, broker.port)
+        prop = python_module(
+            "coffin jumper",
+            "tests.harness.scripted_prop",
+            ["--port", str(broker.port)],
+            RUNTIME / "coffin_jumper.log",
+        ).start()
+        started.append(prop.pid)
+        pidfile.write_text(" ".join(map(str, started)))
         print(
             "\n"
             f"  Home Assistant: {hass.url}\n"
             f"  Login:          {USERNAME} / {PASSWORD}\n"
             f"  MQTT broker:    {broker.url} (anonymous)\n"
-            "  Add PropNet:    Settings > Devices & services > Add integration > PropNet\n"
+            "  A scripted coffin jumper prop is announcing itself: Home Assistant\n"
+            "  offers PropNet under Settings > Devices & services (Discovered).\n"
             "\n"
             "develop: running; press Ctrl-C to stop"
         )
         while not stopping:
             broker.process.check_alive()
             hass.process.check_alive()
+            prop.check_alive()
             time.sleep(0.5)
     except RuntimeError as err:
         print(f"develop: {err}", file=sys.stderr)
         return 1
     finally:
-        print("\ndevelop: stopping Home Assistant and mosquitto")
+        print("\ndevelop: stopping the prop, Home Assistant and mosquitto")
+        if prop is not None:
+            prop.stop()
         hass.stop()
         broker.stop()
         pidfile.unlink(missing_ok=True)

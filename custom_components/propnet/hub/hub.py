@@ -164,13 +164,17 @@ class PropHub:
             mqtt.async_subscribe_connection_status(self.hass, self._on_connection)
         )
         # Announces first, so a prop is usually known before its status.
+        # QoS 0: Home Assistant's MQTT session is clean, so QoS 1 would add
+        # no delivery guarantee over the TCP connection, while its per-message
+        # acknowledgements throttle what the broker sends Home Assistant. What
+        # must survive a reconnect is retained and sent again on resubscribing.
         for kind in (TOPIC_ANNOUNCE, *sorted(PROP_TOPICS - {TOPIC_ANNOUNCE})):
             self._unsubscribe.append(
                 await mqtt.async_subscribe(
                     self.hass,
                     subscription(self.prefix, kind),
                     self._on_message,
-                    qos=1,
+                    qos=0,
                     encoding=None,
                 )
             )
