@@ -8,6 +8,7 @@ import json
 from homeassistant.config_entries import SOURCE_MQTT, SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_mqtt_message
@@ -243,6 +244,9 @@ async def test_user_changes_the_prefix(
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+    old_prop = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, "propnet/coffin_jumper")}
+    )
 
     result = await entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.FORM
@@ -265,6 +269,8 @@ async def test_user_changes_the_prefix(
     assert entry.title == "PropNet (halloween)"
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.prefix == "halloween"
+    # Props of the old prefix are no longer followed, so their devices go.
+    assert dr.async_get(hass).async_get(old_prop.id) is None
 
 
 async def test_reconfigure_keeping_the_prefix_is_fine(

@@ -260,3 +260,27 @@ def test_json_files_are_tidy(path: str) -> None:
     text = (COMPONENT / path).read_text(encoding="utf-8")
     json.loads(text)
     assert text.endswith("\n")
+
+
+def test_every_action_and_field_is_documented_and_translated() -> None:
+    """Each action in services.yaml has a translation and a place in the docs."""
+    services = yaml.safe_load((COMPONENT / "services.yaml").read_text(encoding="utf-8"))
+    strings = load(COMPONENT / "translations" / "en.json")["services"]
+    docs = (ROOT / "docs" / "props.md").read_text(encoding="utf-8")
+    icons = load(COMPONENT / "icons.json")["services"]
+    for service, spec in services.items():
+        assert f"propnet.{service}" in docs, service
+        assert service in icons, service
+        assert strings[service]["name"], service
+        for field in spec["fields"]:
+            assert strings[service]["fields"][field]["description"], (service, field)
+            assert f"`{field}`" in docs, (service, field)
+
+
+def test_every_config_field_is_documented() -> None:
+    """The set-up form's fields appear in the README's configuration table."""
+    strings = load(COMPONENT / "translations" / "en.json")["config"]["step"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for step in strings.values():
+        for label in step.get("data", {}).values():
+            assert label in readme, label

@@ -63,6 +63,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PropNetConfigEntry) -> b
             translation_domain=DOMAIN, translation_key="mqtt_unavailable"
         )
     prefix: str = entry.data[CONF_PREFIX]
+    _remove_devices_of_other_prefixes(hass, entry, prefix)
     hub = PropHub(hass, entry.entry_id, prefix)
     entry.runtime_data = PropNetData(prefix=prefix, hub=hub)
     # Platforms first, so the retained announces that arrive on subscribing
@@ -71,6 +72,21 @@ async def async_setup_entry(hass: HomeAssistant, entry: PropNetConfigEntry) -> b
     entry.async_on_unload(hub.async_stop)
     await hub.async_start()
     return True
+
+
+def _remove_devices_of_other_prefixes(
+    hass: HomeAssistant, entry: PropNetConfigEntry, prefix: str
+) -> None:
+    """Remove the props an entry followed under a prefix it no longer has."""
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        if not any(
+            domain == DOMAIN and identifier.startswith(f"{prefix}/")
+            for domain, identifier in device.identifiers
+        ):
+            registry.async_update_device(
+                device.id, remove_config_entry_id=entry.entry_id
+            )
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: PropNetConfigEntry) -> bool:

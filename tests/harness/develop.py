@@ -53,14 +53,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="forget the previous run's Home Assistant state",
     )
+    parser.add_argument(
+        "--runtime", type=Path, default=RUNTIME, help="where the run keeps its state"
+    )
     args = parser.parse_args(argv)
 
-    RUNTIME.mkdir(parents=True, exist_ok=True)
-    pidfile = RUNTIME / "pids"
+    runtime: Path = args.runtime
+    runtime.mkdir(parents=True, exist_ok=True)
+    pidfile = runtime / "pids"
     _kill_leftovers(pidfile)
     if args.fresh:
-        shutil.rmtree(RUNTIME / "config", ignore_errors=True)
-        shutil.rmtree(RUNTIME / "broker", ignore_errors=True)
+        shutil.rmtree(runtime / "config", ignore_errors=True)
+        shutil.rmtree(runtime / "broker", ignore_errors=True)
     _check_free(args.port, "Home Assistant", "--port")
     _check_free(args.mqtt_port, "the MQTT broker", "--mqtt-port")
 
@@ -73,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
 
-    broker = Broker(RUNTIME / "broker", port=args.mqtt_port)
-    hass = Hass(RUNTIME / "config", REPO / ".run" / "cache", port=args.port)
+    broker = Broker(runtime / "broker", port=args.mqtt_port)
+    hass = Hass(runtime / "config", REPO / ".run" / "cache", port=args.port)
     started: list[int] = []
     prop: Process | None = None
     try:
@@ -82,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         broker.start()
         started.append(broker.process.pid)
         pidfile.write_text(" ".join(map(str, started)))
-        print("develop: starting Home Assistant (logs in .run/develop/config/hass.out)")
+        print(f"develop: starting Home Assistant (logs in {runtime}/config/hass.out)")
         hass.prepare()
         hass.process.start()
         started.append(hass.process.pid)
@@ -93,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             "coffin jumper",
             "tests.harness.scripted_prop",
             ["--port", str(broker.port)],
-            RUNTIME / "coffin_jumper.log",
+            runtime / "coffin_jumper.log",
         ).start()
         started.append(prop.pid)
         pidfile.write_text(" ".join(map(str, started)))
