@@ -1,0 +1,1 @@
+"""Where the show lighting state goes: DMX interfaces and servers."""

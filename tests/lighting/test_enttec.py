@@ -1,0 +1,168 @@
+"""The DMX USB Pro output through a real pseudo-terminal: frames, rate, unplug and replay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import itertools
+from pathlib import Path
+import time
+
+from hypothesis import given, strategies as st
+import pytest
+
+from custom_components.propnet.lighting.outputs.enttec import (
+    LABEL_SEND_DMX,
+    EnttecOutput,
+    FrameDecoder,
+    Status,
+    dmx_frame,
+    frame,
+)
+from tests.harness.procs import wait_until
+from tests.harness.pty_widget import PtyWidget
+
+
+@pytest.fixture
+def widget(tmp_path: Path) -> Iterator[PtyWidget]:
+    """Make a fake Pro behind a by-id style path."""
+    fake = PtyWidget(tmp_path / "usb-ENTTEC_DMX_USB_PRO_EN123456-if00-port0")
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def statuses() -> list[Status]:
+    """Collect the statuses the output reports."""
+    return []
+
+
+@pytest.fixture
+def output(widget: PtyWidget, statuses: list[Status]) -> Iterator[EnttecOutput]:
+    """Run an output on the widget's path."""
+    out = EnttecOutput(str(widget.link), fps=40, refresh=1.0, on_status=statuses.append)
+    out.start()
+    yield out
+    out.stop()
+
+
+def test_framing_matches_the_widget_api() -> None:
+    """0x7E, label, length LSB, length MSB, data, 0xE7; DMX starts with code 0."""
+    assert frame(3, b"") == bytes([0x7E, 3, 0, 0, 0xE7])
+    message = dmx_frame(bytes([10, 20, 30]))
+    assert message[:4] == bytes([0x7E, LABEL_SEND_DMX, 25, 0])
+    assert message[4] == 0  # start code
+    assert message[5:8] == bytes([10, 20, 30])
+    assert len(message) == 4 + 25 + 1
+    assert message[-1] == 0xE7
+    full = dmx_frame(bytes(512))
+    assert full[2:4] == (513).to_bytes(2, "little")
+    with pytest.raises(ValueError, match="512"):
+        dmx_frame(bytes(513))
+
+
+@given(st.lists(st.binary(min_size=0, max_size=40), max_size=5), st.binary(max_size=20))
+def test_the_decoder_finds_frames_in_noise(
+    universes: list[bytes], noise: bytes
+) -> None:
+    """Whatever noise comes between messages, every message is found intact."""
+    stream = noise.replace(b"\x7e", b"") + b"".join(dmx_frame(u) for u in universes)
+    decoder = FrameDecoder()
+    found = []
+    for i in range(0, len(stream), 7):  # arrive in small pieces
+        found += decoder.feed(stream[i : i + 7])
+    assert len(found) == len(universes)
+    for (label, data), universe in zip(found, universes, strict=True):
+        assert label == LABEL_SEND_DMX
+        assert data[1 : 1 + len(universe)] == universe
+
+
+def test_the_widget_shows_the_newest_universe(
+    output: EnttecOutput, widget: PtyWidget
+) -> None:
+    """Every frame decodes to the start code and the channels given."""
+    wait_until(lambda: output.status is Status.CONNECTED, 5, "the output connecting")
+    assert output.serial_number == 0x12345678
+    output.update(bytes([255, 128, 0]))
+    frames = wait_until(
+        lambda: [f for _, f in widget.received() if f[1:4] == bytes([255, 128, 0])],
+        3,
+        "the colour reaching the widget",
+    )
+    assert frames[0][0] == 0
+    assert len(frames[0]) == 25
+
+
+def test_the_frame_rate_is_limited(output: EnttecOutput, widget: PtyWidget) -> None:
+    """Updates far faster than 40 a second still give at most 40 frames a second."""
+    wait_until(lambda: output.status is Status.CONNECTED, 5, "the output connecting")
+    start = time.monotonic()
+    value = 0
+    while time.monotonic() - start < 1.0:
+        value = (value + 1) % 256
+        output.update(bytes([value, 0, 0]))
+        time.sleep(0.001)
+    arrivals = [t for t, _ in widget.received() if t >= start]
+    window = [t for t in arrivals if t < start + 1.0]
+    assert 5 <= len(window) <= 42, len(window)
+    gaps = [b - a for a, b in itertools.pairwise(window)]
+    assert min(gaps) >= 0.020  # never two frames closer than about 1/40 s
+
+
+def test_unchanged_frames_are_refreshed_not_repeated(
+    output: EnttecOutput, widget: PtyWidget
+) -> None:
+    """With nothing new, the same frame goes out about once a second."""
+    wait_until(lambda: output.status is Status.CONNECTED, 5, "the output connecting")
+    output.update(bytes([1, 2, 3]))
+    wait_until(widget.received, 2, "a first frame")
+    time.sleep(2.3)
+    frames = [f for _, f in widget.received() if f[1:4] == bytes([1, 2, 3])]
+    assert 2 <= len(frames) <= 4, len(frames)
+
+
+def test_unplug_and_replug_resume_with_the_last_frame(
+    output: EnttecOutput, widget: PtyWidget, statuses: list[Status]
+) -> None:
+    """Pulling the cable is seen and reported; plugged back, the last frame is replayed."""
+    wait_until(lambda: output.status is Status.CONNECTED, 5, "the output connecting")
+    output.update(bytes([9, 8, 7]))
+    wait_until(widget.received, 2, "a first frame")
+    widget.unplug()
+    wait_until(
+        lambda: output.status is Status.DISCONNECTED, 5, "the unplug being noticed"
+    )
+    assert output.write_errors >= 1 or Status.DISCONNECTED in statuses
+    widget.frames.clear()
+    widget.plug()
+    wait_until(lambda: output.status is Status.CONNECTED, 10, "the output reconnecting")
+    frames = wait_until(widget.received, 3, "the replayed frame")
+    assert frames[0][1][1:4] == bytes([9, 8, 7])
+    assert statuses[:2] == [Status.CONNECTING, Status.CONNECTED]
+    assert Status.DISCONNECTED in statuses
+
+
+def test_a_plain_cable_is_not_taken_for_a_pro(tmp_path: Path) -> None:
+    """A device that does not answer the serial number request is not driven."""
+    cable = PtyWidget(tmp_path / "usb-FTDI_cable", serial_number=None)
+    out = EnttecOutput(str(cable.link))
+    try:
+        out.start()
+        wait_until(lambda: out.status is Status.NOT_A_PRO, 5, "the cable being refused")
+        assert cable.serial_requests >= 1
+        assert cable.received() == []
+    finally:
+        out.stop()
+        cable.close()
+
+
+def test_a_missing_port_is_retried(tmp_path: Path) -> None:
+    """No device at the path: disconnected, and it keeps trying."""
+    out = EnttecOutput(str(tmp_path / "nothing"))
+    try:
+        out.start()
+        wait_until(
+            lambda: out.status is Status.DISCONNECTED, 5, "the missing port being seen"
+        )
+    finally:
+        out.stop()
+    assert out.status is Status.STOPPED
