@@ -1,0 +1,1 @@
+"""Where show lighting commands come from besides MQTT: consoles on serial lines."""
