@@ -167,7 +167,9 @@ async def run_side(
     try:
         hass.ensure_mqtt(broker.host, broker.port)
         if name == "propnet":
-            result = hass.config_flow("propnet", {"prefix": "propnet"})
+            result = hass.config_flow(
+                "propnet", {"next_step_id": "props"}, {"prefix": "propnet"}
+            )
             assert result["type"] == "create_entry", result
             messages = propnet_discovery(devices)
             prefix = "prop_"

@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 import json
 
-from homeassistant.config_entries import SOURCE_MQTT, SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import (
+    SOURCE_MQTT,
+    SOURCE_USER,
+    ConfigEntryState,
+    ConfigFlowResult,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr
@@ -21,6 +26,18 @@ from .common import propnet_entry
 COFFIN_ANNOUNCE = json.dumps(
     {"v": 1, "id": "coffin_jumper", "name": "Coffin Jumper", "entities": []}
 )
+
+
+async def start_props_flow(hass: HomeAssistant) -> ConfigFlowResult:
+    """Open the set-up menu and choose props, as a user does."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["props", "lighting"]
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "props"}
+    )
 
 
 def announce_info(
@@ -42,11 +59,9 @@ async def test_user_sets_up_the_default_prefix(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
     """A user adds PropNet and keeps the suggested prefix."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_props_flow(hass)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "props"
     assert result["errors"] == {}
 
     result = await hass.config_entries.flow.async_configure(
@@ -54,7 +69,7 @@ async def test_user_sets_up_the_default_prefix(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "PropNet"
-    assert result["data"] == {CONF_PREFIX: "propnet"}
+    assert result["data"] == {"kind": "props", CONF_PREFIX: "propnet"}
     entry = result["result"]
     assert entry.unique_id == "propnet"
     await hass.async_block_till_done()
@@ -65,15 +80,13 @@ async def test_user_sets_up_a_custom_prefix(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
     """A haunted house with its own prefix gets an entry named after it."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_props_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_PREFIX: "  halloween/props-2026 "}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "PropNet (halloween/props-2026)"
-    assert result["data"] == {CONF_PREFIX: "halloween/props-2026"}
+    assert result["data"] == {"kind": "props", CONF_PREFIX: "halloween/props-2026"}
 
 
 @pytest.mark.parametrize(
@@ -93,9 +106,7 @@ async def test_user_gets_a_clear_error_for_a_bad_prefix(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, prefix: str
 ) -> None:
     """A prefix with wildcards or empty levels is refused, and can be fixed."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_props_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_PREFIX: prefix}
     )
@@ -113,18 +124,14 @@ async def test_one_entry_per_prefix(
 ) -> None:
     """Adding the same prefix twice is refused; another prefix is welcome."""
     propnet_entry("propnet").add_to_hass(hass)
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_props_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_PREFIX: "propnet"}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
 
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_props_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_PREFIX: "escape_room"}
     )
@@ -158,7 +165,7 @@ async def test_a_prop_announcing_offers_propnet(
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "PropNet"
-    assert result["data"] == {CONF_PREFIX: "propnet"}
+    assert result["data"] == {"kind": "props", CONF_PREFIX: "propnet"}
 
 
 async def test_more_props_announcing_offer_propnet_once(

@@ -94,19 +94,30 @@ def test_brand_icon_is_a_square_png() -> None:
 
 
 def test_every_flow_step_and_reason_is_translated() -> None:
-    """Each form, error and abort the config flow can show has English text."""
-    strings = load(COMPONENT / "translations" / "en.json")["config"]
+    """Each form, menu, error and abort the flows can show has English text."""
+    translations = load(COMPONENT / "translations" / "en.json")
+    strings = translations["config"]
     tree = ast.parse((COMPONENT / "config_flow.py").read_text(encoding="utf-8"))
 
     steps = string_calls(tree, "async_show_form", "step_id")
-    assert steps == {"user", "discovery_confirm", "reconfigure"}
-    for step in steps:
+    assert steps == {
+        "props",
+        "lighting",
+        "discovery_confirm",
+        "reconfigure",
+        "reconfigure_lighting",
+        "init",
+    }
+    for step in steps - {"init"}:
         assert strings["step"][step]["title"], step
-        schema_fields = strings["step"][step].get("data", {})
         # Every field shown gets a description too (quality scale: config-flow).
-        assert set(schema_fields) == set(
+        assert set(strings["step"][step].get("data", {})) == set(
             strings["step"][step].get("data_description", {})
         )
+    options = translations["options"]["step"]["init"]
+    assert set(options["data"]) == set(options["data_description"])
+    menu = strings["step"]["user"]["menu_options"]
+    assert set(menu) == {"props", "lighting"}
 
     reasons = string_calls(tree, "async_abort", "reason")
     # Reasons Home Assistant's flow helpers raise on our behalf.
@@ -124,8 +135,9 @@ def test_every_flow_step_and_reason_is_translated() -> None:
             for target in node.targets
         )
     }
-    assert errors
-    assert errors <= set(strings["error"])
+    assert errors == {"invalid_prefix", "invalid_base", "invalid_fixtures"}
+    assert errors - {"invalid_fixtures"} <= set(strings["error"])
+    assert "invalid_fixtures" in translations["options"]["error"]
 
 
 def test_every_exception_translation_key_exists() -> None:

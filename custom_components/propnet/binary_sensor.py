@@ -19,7 +19,7 @@ async def async_setup_entry(
 ) -> None:
     """Add a binary sensor for each one a prop announces."""
     async_register_platform(
-        entry.runtime_data.hub, "binary_sensor", PropBinarySensor, async_add_entities
+        entry.runtime_data.props, "binary_sensor", PropBinarySensor, async_add_entities
     )
 
 

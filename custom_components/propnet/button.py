@@ -22,7 +22,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add announced buttons, and Identify and Restart to every prop."""
-    hub = entry.runtime_data.hub
+    hub = entry.runtime_data.props
     async_register_platform(hub, "button", PropButton, async_add_entities)
 
     @callback

@@ -1,4 +1,4 @@
-"""Config flow for PropNet: set up a topic prefix by hand or from a prop's announce."""
+"""Config flow for PropNet: a props hub per topic prefix, show lighting per RGB base topic."""
 
 from __future__ import annotations
 
@@ -6,17 +6,58 @@ import json
 from typing import Any
 
 from homeassistant.components.mqtt import DOMAIN as MQTT_DOMAIN
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.core import callback
+from homeassistant.helpers import selector
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 import voluptuous as vol
 
-from .const import CONF_PREFIX, DEFAULT_PREFIX, DEFAULT_TITLE, DOMAIN
+from .const import (
+    CONF_BASE,
+    CONF_DEDUPE_CAPACITY,
+    CONF_DEDUPE_TTL,
+    CONF_ENTTEC_FPS,
+    CONF_ENTTEC_PORT,
+    CONF_FIXTURES,
+    CONF_INPUT_BAUDRATE,
+    CONF_INPUT_CHANNEL,
+    CONF_INPUT_PORT,
+    CONF_KIND,
+    CONF_OLA_UNIVERSE,
+    CONF_OLA_URL,
+    CONF_PREFIX,
+    CONF_QUEUE_SIZE,
+    DEFAULT_PREFIX,
+    DEFAULT_TITLE,
+    DOMAIN,
+    KIND_LIGHTING,
+    KIND_PROPS,
+    LIGHTING_DEFAULTS,
+)
+from .lighting.universe import FixtureError, parse_fixtures
 from .protocol.names import TOPIC_ANNOUNCE, is_prop_id, prefix_error, split_topic
+from .protocol.rgb import DEFAULT_BASE
 
 
 def entry_title(prefix: str) -> str:
     """Return the title of the entry that serves ``prefix``."""
     return DEFAULT_TITLE if prefix == DEFAULT_PREFIX else f"{DEFAULT_TITLE} ({prefix})"
+
+
+def lighting_title(base: str) -> str:
+    """Return the title of the lighting entry on RGB base topic ``base``."""
+    title = f"{DEFAULT_TITLE} lighting"
+    return title if base == DEFAULT_BASE else f"{title} ({base})"
+
+
+def lighting_unique_id(base: str) -> str:
+    """Return the unique id of a lighting entry; prefixes cannot hold ':'."""
+    return f"lighting:{base}"
 
 
 def _prop_name(prop_id: str, payload: str | bytes | bytearray) -> str:
@@ -43,12 +84,54 @@ class PropNetConfigFlow(ConfigFlow, domain=DOMAIN):
             MQTT_DOMAIN, include_ignore=False, include_disabled=False
         )
 
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Return the options of show lighting."""
+        return LightingOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_supports_options_flow(cls, config_entry: ConfigEntry) -> bool:
+        """Offer options for lighting entries only; a props hub has none."""
+        return config_entry.data.get(CONF_KIND) == KIND_LIGHTING
+
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask the user for the topic prefix."""
+        """Let the user choose between a props hub and show lighting."""
         if self._mqtt_missing():
             return self.async_abort(reason="mqtt_not_configured")
+        return self.async_show_menu(step_id="user", menu_options=["props", "lighting"])
+
+    async def async_step_lighting(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the RGB channel's base topic."""
+        errors: dict[str, str] = {}
+        base = DEFAULT_BASE
+        if user_input is not None:
+            base = user_input[CONF_BASE].strip()
+            if prefix_error(base) is not None:
+                errors[CONF_BASE] = "invalid_base"
+            else:
+                await self.async_set_unique_id(lighting_unique_id(base))
+                self._abort_if_unique_id_configured()
+                return self.async_create_entry(
+                    title=lighting_title(base),
+                    data={CONF_KIND: KIND_LIGHTING, CONF_BASE: base},
+                    options=dict(LIGHTING_DEFAULTS),
+                )
+        return self.async_show_form(
+            step_id="lighting",
+            data_schema=vol.Schema({vol.Required(CONF_BASE, default=base): str}),
+            errors=errors,
+        )
+
+    async def async_step_props(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask the user for the topic prefix."""
         errors: dict[str, str] = {}
         prefix = DEFAULT_PREFIX
         if user_input is not None:
@@ -59,10 +142,11 @@ class PropNetConfigFlow(ConfigFlow, domain=DOMAIN):
                 await self.async_set_unique_id(prefix)
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(
-                    title=entry_title(prefix), data={CONF_PREFIX: prefix}
+                    title=entry_title(prefix),
+                    data={CONF_KIND: KIND_PROPS, CONF_PREFIX: prefix},
                 )
         return self.async_show_form(
-            step_id="user",
+            step_id="props",
             data_schema=vol.Schema({vol.Required(CONF_PREFIX, default=prefix): str}),
             errors=errors,
         )
@@ -91,7 +175,8 @@ class PropNetConfigFlow(ConfigFlow, domain=DOMAIN):
         """Confirm the set-up that a prop's announce started."""
         if user_input is not None:
             return self.async_create_entry(
-                title=entry_title(DEFAULT_PREFIX), data={CONF_PREFIX: DEFAULT_PREFIX}
+                title=entry_title(DEFAULT_PREFIX),
+                data={CONF_KIND: KIND_PROPS, CONF_PREFIX: DEFAULT_PREFIX},
             )
         self._set_confirm_only()
         return self.async_show_form(
@@ -102,8 +187,10 @@ class PropNetConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Let the user change the topic prefix of an entry."""
+        """Let the user change the topic prefix or base topic of an entry."""
         entry = self._get_reconfigure_entry()
+        if entry.data.get(CONF_KIND) == KIND_LIGHTING:
+            return await self.async_step_reconfigure_lighting(user_input)
         errors: dict[str, str] = {}
         prefix: str = entry.data[CONF_PREFIX]
         if user_input is not None:
@@ -124,4 +211,89 @@ class PropNetConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="reconfigure",
             data_schema=vol.Schema({vol.Required(CONF_PREFIX, default=prefix): str}),
             errors=errors,
+        )
+
+    async def async_step_reconfigure_lighting(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Let the user move show lighting to another RGB base topic."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        base: str = entry.data[CONF_BASE]
+        if user_input is not None:
+            base = user_input[CONF_BASE].strip()
+            if prefix_error(base) is not None:
+                errors[CONF_BASE] = "invalid_base"
+            else:
+                await self.async_set_unique_id(lighting_unique_id(base))
+                if lighting_unique_id(base) != entry.unique_id:
+                    self._abort_if_unique_id_configured()
+                return self.async_update_reload_and_abort(
+                    entry,
+                    unique_id=lighting_unique_id(base),
+                    title=lighting_title(base),
+                    data_updates={CONF_BASE: base},
+                )
+        return self.async_show_form(
+            step_id="reconfigure_lighting",
+            data_schema=vol.Schema({vol.Required(CONF_BASE, default=base): str}),
+            errors=errors,
+        )
+
+
+def _number(low: int, high: int, unit: str = "") -> selector.NumberSelector:
+    config = selector.NumberSelectorConfig(
+        min=low, max=high, step=1, mode=selector.NumberSelectorMode.BOX
+    )
+    if unit:
+        config["unit_of_measurement"] = unit
+    return selector.NumberSelector(config)
+
+
+class LightingOptionsFlow(OptionsFlow):
+    """Queue, dedupe, fixtures, outputs and the DMX input of show lighting."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show every lighting option on one form; changes apply at once."""
+        errors: dict[str, str] = {}
+        placeholders = {"error": ""}
+        current = {**LIGHTING_DEFAULTS, **self.config_entry.options}
+        if user_input is not None:
+            current = {**current, **user_input}
+            try:
+                parse_fixtures(user_input[CONF_FIXTURES])
+            except FixtureError as err:
+                errors[CONF_FIXTURES] = "invalid_fixtures"
+                placeholders["error"] = str(err)
+            if not errors:
+                return self.async_create_entry(
+                    data={
+                        key: int(value) if isinstance(value, float) else value
+                        for key, value in current.items()
+                    }
+                )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_FIXTURES): selector.TextSelector(
+                    selector.TextSelectorConfig(multiline=True)
+                ),
+                vol.Optional(CONF_ENTTEC_PORT): str,
+                vol.Required(CONF_ENTTEC_FPS): _number(1, 44, unit="fps"),
+                vol.Optional(CONF_OLA_URL): str,
+                vol.Required(CONF_OLA_UNIVERSE): _number(1, 65535),
+                vol.Optional(CONF_INPUT_PORT): str,
+                vol.Required(CONF_INPUT_BAUDRATE): _number(1200, 1_000_000),
+                vol.Required(CONF_INPUT_CHANNEL): _number(1, 510),
+                vol.Required(CONF_DEDUPE_TTL): _number(1, 86400, unit="s"),
+                vol.Required(CONF_DEDUPE_CAPACITY): _number(1, 1_000_000),
+                vol.Required(CONF_QUEUE_SIZE): _number(1, 1_000_000),
+            }
+        )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, current),
+            errors=errors,
+            description_placeholders=placeholders,
         )

@@ -15,6 +15,39 @@ LOGGER: Final = logging.getLogger(__package__)
 CONF_PREFIX: Final = "prefix"
 DEFAULT_TITLE: Final = "PropNet"
 
+# An entry is a props hub (one topic prefix) or show lighting (one RGB base
+# topic). Entries without "kind" are props hubs.
+CONF_KIND: Final = "kind"
+KIND_PROPS: Final = "props"
+KIND_LIGHTING: Final = "lighting"
+CONF_BASE: Final = "base"
+
+# Lighting options, with the old demo server's defaults where it had one.
+CONF_DEDUPE_TTL: Final = "dedupe_ttl"
+CONF_DEDUPE_CAPACITY: Final = "dedupe_capacity"
+CONF_QUEUE_SIZE: Final = "queue_size"
+CONF_FIXTURES: Final = "fixtures"
+CONF_ENTTEC_PORT: Final = "enttec_port"
+CONF_ENTTEC_FPS: Final = "enttec_fps"
+CONF_OLA_URL: Final = "ola_url"
+CONF_OLA_UNIVERSE: Final = "ola_universe"
+CONF_INPUT_PORT: Final = "input_port"
+CONF_INPUT_BAUDRATE: Final = "input_baudrate"
+CONF_INPUT_CHANNEL: Final = "input_channel"
+LIGHTING_DEFAULTS: Final = {
+    CONF_DEDUPE_TTL: 900,
+    CONF_DEDUPE_CAPACITY: 4096,
+    CONF_QUEUE_SIZE: 10000,
+    CONF_FIXTURES: "Main, 1, rgb",
+    CONF_ENTTEC_PORT: "",
+    CONF_ENTTEC_FPS: 40,
+    CONF_OLA_URL: "",
+    CONF_OLA_UNIVERSE: 1,
+    CONF_INPUT_PORT: "",
+    CONF_INPUT_BAUDRATE: 115200,
+    CONF_INPUT_CHANNEL: 1,
+}
+
 # The Home Assistant bus event fired for every event a prop sends.
 EVENT_PROPNET: Final = "propnet_event"
 
@@ -33,6 +66,8 @@ PLATFORMS: Final = [
 ]
 
 __all__ = [
+    "CONF_BASE",
+    "CONF_KIND",
     "CONF_PREFIX",
     "DEFAULT_PREFIX",
     "DEFAULT_TITLE",

@@ -17,8 +17,10 @@ TO_REDACT = {"mac", "ip", "url"}
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: PropNetConfigEntry
 ) -> dict[str, Any]:
-    """Return the entry's props and its counters of dropped messages."""
-    hub = entry.runtime_data.hub
+    """Return the entry's props and its counters of dropped messages, or its lighting."""
+    if (lighting := entry.runtime_data.lighting) is not None:
+        return lighting.diagnostics()
+    hub = entry.runtime_data.props
     return {
         "prefix": hub.prefix,
         "broker_connected": hub.connected,
@@ -34,7 +36,7 @@ async def async_get_device_diagnostics(
     hass: HomeAssistant, entry: PropNetConfigEntry, device: dr.DeviceEntry
 ) -> dict[str, Any]:
     """Return what the hub knows of one prop."""
-    hub = entry.runtime_data.hub
+    hub = entry.runtime_data.props
     for domain, identifier in device.identifiers:
         if domain == DOMAIN and identifier.startswith(f"{hub.prefix}/"):
             prop_id = identifier.removeprefix(f"{hub.prefix}/")

@@ -20,7 +20,7 @@ async def async_setup_entry(
 ) -> None:
     """Add an event entity for each one a prop announces."""
     async_register_platform(
-        entry.runtime_data.hub, "event", PropEvent, async_add_entities
+        entry.runtime_data.props, "event", PropEvent, async_add_entities
     )
 
 

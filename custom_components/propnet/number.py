@@ -20,7 +20,7 @@ async def async_setup_entry(
 ) -> None:
     """Add a number for each one a prop announces."""
     async_register_platform(
-        entry.runtime_data.hub, "number", PropNumber, async_add_entities
+        entry.runtime_data.props, "number", PropNumber, async_add_entities
     )
 
 

@@ -20,7 +20,7 @@ async def async_setup_entry(
 ) -> None:
     """Add a select for each one a prop announces."""
     async_register_platform(
-        entry.runtime_data.hub, "select", PropSelect, async_add_entities
+        entry.runtime_data.props, "select", PropSelect, async_add_entities
     )
 
 

@@ -28,7 +28,7 @@ async def async_setup_entry(
 ) -> None:
     """Add a siren for each one a prop announces."""
     async_register_platform(
-        entry.runtime_data.hub, "siren", PropSiren, async_add_entities
+        entry.runtime_data.props, "siren", PropSiren, async_add_entities
     )
 
 

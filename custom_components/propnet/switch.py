@@ -21,7 +21,7 @@ async def async_setup_entry(
 ) -> None:
     """Add a switch for each one a prop announces."""
     async_register_platform(
-        entry.runtime_data.hub, "switch", PropSwitch, async_add_entities
+        entry.runtime_data.props, "switch", PropSwitch, async_add_entities
     )
 
 

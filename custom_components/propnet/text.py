@@ -20,7 +20,7 @@ async def async_setup_entry(
 ) -> None:
     """Add a text entity for each one a prop announces."""
     async_register_platform(
-        entry.runtime_data.hub, "text", PropText, async_add_entities
+        entry.runtime_data.props, "text", PropText, async_add_entities
     )
 
 

@@ -27,7 +27,9 @@ class Stack:
         self.broker = Broker(folder / "broker").start()
         self.hass = Hass(folder / "hass", RUN).prepare().start()
         self.hass.ensure_mqtt(self.broker.host, self.broker.port)
-        result = self.hass.config_flow("propnet", {"prefix": "propnet"})
+        result = self.hass.config_flow(
+            "propnet", {"next_step_id": "props"}, {"prefix": "propnet"}
+        )
         assert result["type"] == "create_entry", result
         self.prop = self.new_prop()
 

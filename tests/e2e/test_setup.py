@@ -31,7 +31,9 @@ async def test_user_adds_propnet_from_the_ui(propnet_cleanup: Hass) -> None:
     assert listed["custom"]["integration"]["propnet"]["config_flow"] is True
     assert listed["custom"]["integration"]["propnet"]["name"] == "PropNet"
 
-    result = hass.config_flow("propnet", {"prefix": "halloween"})
+    result = hass.config_flow(
+        "propnet", {"next_step_id": "props"}, {"prefix": "halloween"}
+    )
     assert result["type"] == "create_entry", result
     assert result["title"] == "PropNet (halloween)"
 
@@ -42,7 +44,9 @@ async def test_user_adds_propnet_from_the_ui(propnet_cleanup: Hass) -> None:
     )
     assert entry["title"] == "PropNet (halloween)"
 
-    again = hass.config_flow("propnet", {"prefix": "halloween"})
+    again = hass.config_flow(
+        "propnet", {"next_step_id": "props"}, {"prefix": "halloween"}
+    )
     assert again["type"] == "abort"
     assert again["reason"] == "already_configured"
 

@@ -279,13 +279,16 @@ class Hass:
     # -- Config flows -------------------------------------------------------
 
     def config_flow(self, handler: str, *steps: dict[str, Any]) -> dict[str, Any]:
-        """Run a config flow through the REST API, answering each form in turn."""
+        """Run a config flow through the REST API, answering each form in turn.
+
+        A menu is answered with ``{"next_step_id": step}``.
+        """
         result: dict[str, Any] = self.post(
             "/api/config/config_entries/flow",
             {"handler": handler, "show_advanced_options": False},
         )
         for answer in steps:
-            if result["type"] != "form":
+            if result["type"] not in {"form", "menu"}:
                 raise HassError(f"flow for {handler} ended early: {result}")
             result = self.post(
                 f"/api/config/config_entries/flow/{result['flow_id']}", answer

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-import pytest_socket
 
 from custom_components.propnet.lighting.outputs.ola import OlaOutput, OlaStatus
 from tests.harness.olad import Olad
-
-
-@pytest.fixture
-def olad(tmp_path: Path, socket_enabled: None) -> Iterator[Olad]:
-    """Run a real olad with universe 1."""
-    pytest_socket.enable_socket()
-    daemon = Olad(tmp_path / "ola").start()
-    yield daemon
-    daemon.stop()
 
 
 @pytest.fixture

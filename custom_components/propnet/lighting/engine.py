@@ -82,6 +82,9 @@ class LightingEngine:
         self._queue: deque[_Pending] = deque()
         self._wake = asyncio.Event()
         self._listeners: list[StateListener] = []
+        # Called once after each batch the run task applies, whatever its
+        # outcome, so counters shown elsewhere follow without a call per command.
+        self.on_batch: Callable[[], None] | None = None
 
     @property
     def queue_depth(self) -> int:
@@ -142,7 +145,8 @@ class LightingEngine:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            self.apply_pending()
+            if self.apply_pending() and self.on_batch is not None:
+                self.on_batch()
 
     def _apply(self, pending: _Pending) -> None:
         command = pending.command

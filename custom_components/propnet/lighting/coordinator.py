@@ -1,0 +1,403 @@
+"""Show lighting inside Home Assistant: the engine wired to MQTT, storage, outputs and entities."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import json
+import time
+from typing import Any, Final
+
+from homeassistant.components import mqtt
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.storage import Store
+
+from ..const import (
+    CONF_BASE,
+    CONF_DEDUPE_CAPACITY,
+    CONF_DEDUPE_TTL,
+    CONF_ENTTEC_FPS,
+    CONF_ENTTEC_PORT,
+    CONF_FIXTURES,
+    CONF_INPUT_BAUDRATE,
+    CONF_INPUT_CHANNEL,
+    CONF_INPUT_PORT,
+    CONF_OLA_UNIVERSE,
+    CONF_OLA_URL,
+    CONF_QUEUE_SIZE,
+    DOMAIN,
+    LIGHTING_DEFAULTS,
+    LOGGER,
+)
+from ..protocol.commands import new_ulid
+from ..protocol.rgb import (
+    HUB_DEVICE_ID,
+    RgbCommand,
+    RgbState,
+    cmd_topic,
+    device_state_topic,
+    state_topic,
+)
+from .dedupe import Dedupe
+from .engine import LightingEngine, Source
+from .inputs.sparkfun import ConsoleMapper, SerialLineReader
+from .outputs.enttec import EnttecOutput, Status
+from .outputs.ola import OlaOutput, OlaStatus
+from .universe import Fixture, FixtureError, Level, Universe, parse_fixtures
+
+STORAGE_VERSION: Final = 1
+SAVE_DELAY: Final = 1.0
+# A fading universe is rendered at this rate; outputs limit their own rate.
+FRAME_RATE: Final = 44.0
+# OLA down this long becomes a repair issue; it goes when OLA answers again.
+OLA_REPAIR_AFTER: Final = 60.0
+
+
+def _level_from_dict(data: dict[str, Any]) -> Level:
+    return Level(data["r"], data["g"], data["b"], data["brightness"])
+
+
+class LightingCoordinator:
+    """Owns one lighting entry's engine, universe, outputs, input and saved state."""
+
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+        """Read the entry's options; async_start brings everything up."""
+        self.hass = hass
+        self.entry = entry
+        self.base: str = entry.data[CONF_BASE]
+        self.options: dict[str, Any] = {**LIGHTING_DEFAULTS, **entry.options}
+        try:
+            self.fixtures = parse_fixtures(str(self.options[CONF_FIXTURES]))
+        except FixtureError as err:
+            LOGGER.error(
+                "Lighting fixtures are invalid (%s); using one RGB fixture", err
+            )
+            self.fixtures = parse_fixtures(str(LIGHTING_DEFAULTS[CONF_FIXTURES]))
+        self.universe = Universe(self.fixtures)
+        self.dedupe = Dedupe(
+            ttl=float(self.options[CONF_DEDUPE_TTL]),
+            capacity=int(self.options[CONF_DEDUPE_CAPACITY]),
+        )
+        self.engine = LightingEngine(self.dedupe, int(self.options[CONF_QUEUE_SIZE]))
+        self.store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.lighting.{entry.entry_id}"
+        )
+        self.output_status: dict[str, str] = {}
+        self.enttec: EnttecOutput | None = None
+        self.ola: OlaOutput | None = None
+        self.console: ConsoleMapper | None = None
+        self._reader: SerialLineReader | None = None
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._unsubscribe: list[CALLBACK_TYPE] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._transitions: dict[str, float] = {}
+        self._last_color = (255, 255, 255)
+        self._frame_wake = asyncio.Event()
+        self._ola_down_since: float | None = None
+
+    @property
+    def primary(self) -> Fixture:
+        """Return the fixture that follows the RGB channel."""
+        return self.fixtures[0]
+
+    # -- Listeners ------------------------------------------------------------
+
+    @callback
+    def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call ``listener`` whenever the state, a fixture or an output changes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    # -- Start and stop ---------------------------------------------------------
+
+    async def async_start(self) -> None:
+        """Restore, subscribe, republish and start the outputs."""
+        saved = await self.store.async_load() or {}
+        if state := saved.get("state"):
+            self.engine.state = RgbState(**state)
+        self.dedupe.restore((cmd_id, seen) for cmd_id, seen in saved.get("dedupe", []))
+        levels: dict[str, Any] = saved.get("fixtures", {})
+        for fixture in self.fixtures[1:]:
+            if fixture.name in levels:
+                self.universe.set(
+                    fixture.name, _level_from_dict(levels[fixture.name]), 0
+                )
+        self._show_primary(self.engine.state, 0.0)
+        if color := saved.get("last_color"):
+            self._last_color = (int(color[0]), int(color[1]), int(color[2]))
+
+        self.engine.add_listener(self._on_state)
+        self.engine.on_batch = self._notify
+        self._unsubscribe.append(
+            await mqtt.async_subscribe(
+                self.hass, cmd_topic(self.base), self._on_command, qos=0, encoding=None
+            )
+        )
+        await mqtt.async_publish(
+            self.hass, device_state_topic(HUB_DEVICE_ID), "online", qos=1, retain=True
+        )
+        if self.engine.state.seq:
+            await self._publish(self.engine.state)
+        self._start_outputs()
+        self._tasks.append(
+            self.entry.async_create_background_task(
+                self.hass, self.engine.run(), "propnet lighting engine"
+            )
+        )
+        self._tasks.append(
+            self.entry.async_create_background_task(
+                self.hass, self._pump_frames(), "propnet lighting frames"
+            )
+        )
+        self._frame_wake.set()
+
+    def _from_thread[*Args](
+        self, func: Callable[[*Args], None]
+    ) -> Callable[[*Args], None]:
+        """Wrap ``func`` so a worker thread can call it; it runs in the event loop."""
+        loop = self.hass.loop
+
+        def call(*args: *Args) -> None:
+            loop.call_soon_threadsafe(func, *args)
+
+        return call
+
+    def _start_outputs(self) -> None:
+        if port := str(self.options[CONF_ENTTEC_PORT]).strip():
+            self.enttec = EnttecOutput(
+                port,
+                fps=float(self.options[CONF_ENTTEC_FPS]),
+                on_status=self._from_thread(
+                    lambda status: self._set_output_status("enttec", status.value)
+                ),
+            )
+            self.output_status["enttec"] = Status.CONNECTING.value
+            self.enttec.start()
+        if url := str(self.options[CONF_OLA_URL]).strip():
+            self.ola = OlaOutput(
+                async_get_clientsession(self.hass),
+                url,
+                universe=int(self.options[CONF_OLA_UNIVERSE]),
+                on_status=lambda status: self._set_output_status("ola", status.value),
+            )
+            self.output_status["ola"] = OlaStatus.STOPPED.value
+            self._tasks.append(
+                self.entry.async_create_background_task(
+                    self.hass, self.ola.run(), "propnet lighting ola"
+                )
+            )
+        if port := str(self.options[CONF_INPUT_PORT]).strip():
+            self.console = ConsoleMapper(
+                self._from_thread(self._submit_console),
+                first=int(self.options[CONF_INPUT_CHANNEL]),
+            )
+            self._reader = SerialLineReader(
+                port,
+                self.console.feed,
+                baudrate=int(self.options[CONF_INPUT_BAUDRATE]),
+                on_connected=self._from_thread(
+                    lambda up: self._set_output_status(
+                        "dmx_input", "connected" if up else "disconnected"
+                    )
+                ),
+            )
+            self.output_status["dmx_input"] = "disconnected"
+            self._reader.start()
+
+    def _submit_console(self, command: RgbCommand) -> None:
+        self.engine.submit(command, Source.CONSOLE)
+
+    async def async_stop(self) -> None:
+        """Stop everything, say the hub is offline and save at once."""
+        while self._unsubscribe:
+            self._unsubscribe.pop()()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        for worker in (self.enttec, self._reader):
+            if worker is not None:
+                await self.hass.async_add_executor_job(worker.stop)
+        if mqtt.is_connected(self.hass):
+            await mqtt.async_publish(
+                self.hass,
+                device_state_topic(HUB_DEVICE_ID),
+                "offline",
+                qos=1,
+                retain=True,
+            )
+        await self.store.async_save(self._data())
+
+    # -- State ------------------------------------------------------------------
+
+    def _data(self) -> dict[str, Any]:
+        state = self.engine.state
+        return {
+            "state": {
+                "r": state.r,
+                "g": state.g,
+                "b": state.b,
+                "seq": state.seq,
+                "ts": state.ts,
+                "src": state.src,
+                "cmd_id": state.cmd_id,
+            },
+            "dedupe": self.dedupe.snapshot(),
+            "fixtures": {
+                fixture.name: vars_of(self.universe.target(fixture.name))
+                for fixture in self.fixtures[1:]
+            },
+            "last_color": list(self._last_color),
+        }
+
+    @callback
+    def _on_command(self, msg: mqtt.ReceiveMessage) -> None:
+        payload = msg.payload
+        if not self.engine.submit_payload(
+            payload.encode() if isinstance(payload, str) else payload, Source.DEVICE
+        ):
+            self._notify()  # the rejected counter changed; nothing was queued
+
+    async def _publish(self, state: RgbState) -> None:
+        await mqtt.async_publish(
+            self.hass,
+            state_topic(self.base),
+            json.dumps(state.as_payload(), separators=(",", ":")),
+            qos=1,
+            retain=True,
+        )
+
+    @callback
+    def _on_state(self, state: RgbState) -> None:
+        self.hass.async_create_task(self._publish(state), eager_start=True)
+        self._show_primary(state, self._transitions.pop(state.cmd_id, 0.0))
+        if (state.r, state.g, state.b) != (0, 0, 0):
+            self._last_color = (state.r, state.g, state.b)
+        self.store.async_delay_save(self._data, SAVE_DELAY)
+
+    def _show_primary(self, state: RgbState, seconds: float) -> None:
+        level = Level(state.r, state.g, state.b, 255)
+        self.universe.set(self.primary.name, level, time.monotonic(), seconds)
+        self._frame_wake.set()
+
+    # -- Commands from Home Assistant -----------------------------------------------
+
+    def submit_rgb(
+        self,
+        rgb: tuple[int, int, int],
+        src: str = "home-assistant",
+        transition: float = 0.0,
+    ) -> bool:
+        """Queue an RGB change from Home Assistant (a UI source)."""
+        command = RgbCommand(new_ulid(), src, *rgb)
+        if transition:
+            self._transitions[command.cmd_id] = transition
+        return self.engine.submit(command, Source.UI)
+
+    @property
+    def last_color(self) -> tuple[int, int, int]:
+        """Return the last colour that was not black, for turning back on."""
+        return self._last_color
+
+    def set_fixture(self, name: str, level: Level, transition: float = 0.0) -> None:
+        """Fade a fixture other than the primary one."""
+        self.universe.set(name, level, time.monotonic(), transition)
+        self.store.async_delay_save(self._data, SAVE_DELAY)
+        self._frame_wake.set()
+        self._notify()
+
+    # -- Outputs ------------------------------------------------------------------------
+
+    @callback
+    def _set_output_status(self, output: str, status: str) -> None:
+        self.output_status[output] = status
+        if output == "ola":
+            self._track_ola(status)
+        self._notify()
+
+    def _track_ola(self, status: str) -> None:
+        issue_id = f"ola_unreachable_{self.entry.entry_id}"
+        if status == OlaStatus.UNREACHABLE.value:
+            if self._ola_down_since is None:
+                self._ola_down_since = time.monotonic()
+                self.hass.loop.call_later(OLA_REPAIR_AFTER, self._ola_still_down)
+            return
+        self._ola_down_since = None
+        ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+    @callback
+    def _ola_still_down(self) -> None:
+        if (
+            self._ola_down_since is not None
+            and time.monotonic() - self._ola_down_since >= OLA_REPAIR_AFTER - 0.1
+            and self.ola is not None
+        ):
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                f"ola_unreachable_{self.entry.entry_id}",
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="ola_unreachable",
+                translation_placeholders={"url": self.ola.url},
+            )
+
+    async def _pump_frames(self) -> None:
+        """Render the universe for the outputs: on each change, and every frame of a fade."""
+        interval = 1.0 / FRAME_RATE
+        last: bytes | None = None
+        while True:
+            now = time.monotonic()
+            frame = self.universe.frame(now)
+            if frame != last:
+                for output in (self.enttec, self.ola):
+                    if output is not None:
+                        output.update(frame)
+                last = frame
+            if self.universe.fading(now):
+                await asyncio.sleep(interval)
+                continue
+            self._frame_wake.clear()
+            await self._frame_wake.wait()
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return the lighting state, counters, outputs and fixtures."""
+        stats = self.engine.stats
+        return {
+            "base": self.base,
+            "state": self.engine.state.as_payload(),
+            "queue_depth": self.engine.queue_depth,
+            "stats": {
+                "processed": stats.processed,
+                "deduplicated": stats.deduplicated,
+                "rejected": stats.rejected,
+                "dropped": stats.dropped,
+                "overflowed": stats.overflowed,
+                "rejected_by_reason": dict(stats.by_reason),
+                "last_latency_ms": stats.last_latency_ms,
+            },
+            "outputs": dict(self.output_status),
+            "fixtures": [
+                {"name": f.name, "start": f.start, "layout": f.layout.value}
+                for f in self.fixtures
+            ],
+            "dmx_input": None
+            if self.console is None
+            else {
+                "lines": self.console.lines,
+                "malformed": self.console.malformed,
+                "forwarded": self.console.forwarded,
+            },
+        }
+
+
+def vars_of(level: Level) -> dict[str, float]:
+    """Return a level as a dict for storage."""
+    return {"r": level.r, "g": level.g, "b": level.b, "brightness": level.brightness}

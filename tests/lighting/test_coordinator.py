@@ -1,0 +1,413 @@
+"""Stories of show lighting inside Home Assistant: set-up, commands, restarts, outputs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_mqtt_message,
+)
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    MqttMockHAClient,
+)
+
+from custom_components.propnet.const import DOMAIN, LIGHTING_DEFAULTS
+from custom_components.propnet.protocol.commands import new_ulid
+from tests.harness.olad import Olad
+from tests.harness.procs import wait_until
+from tests.harness.pty_widget import PtyWidget
+
+LIGHT = "light.show_lighting"
+
+
+def lighting_entry(**options: Any) -> MockConfigEntry:
+    """Return a lighting entry on the default base topic."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="PropNet lighting",
+        unique_id="lighting:v1/demo/rgb",
+        data={"kind": "lighting", "base": "v1/demo/rgb"},
+        options={**LIGHTING_DEFAULTS, **options},
+    )
+
+
+async def start(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
+    """Add and set up ``entry``."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+def published(mqtt_mock: MqttMockHAClient, topic: str) -> list[tuple[Any, bool]]:
+    """Return (payload, retain) of everything published on ``topic``."""
+    return [
+        (c.args[1], c.args[3])
+        for c in mqtt_mock.async_publish.call_args_list
+        if c.args[0] == topic
+    ]
+
+
+def states(mqtt_mock: MqttMockHAClient) -> list[dict[str, Any]]:
+    """Return the RGB states published, decoded."""
+    return [json.loads(p) for p, _ in published(mqtt_mock, "v1/demo/rgb/state")]
+
+
+def send(
+    hass: HomeAssistant,
+    r: int,
+    g: int,
+    b: int,
+    cmd_id: str | None = None,
+    src: str = "knob",
+) -> str:
+    """Publish a sender's command; return its cmdId."""
+    cmd_id = cmd_id or new_ulid()
+    async_fire_mqtt_message(
+        hass,
+        "v1/demo/rgb/cmd",
+        json.dumps({"cmdId": cmd_id, "src": src, "r": r, "g": g, "b": b}),
+    )
+    return cmd_id
+
+
+async def settle(hass: HomeAssistant) -> None:
+    """Let the engine apply what is queued."""
+    for _ in range(3):
+        await hass.async_block_till_done()
+
+
+async def test_user_sets_up_show_lighting(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """The menu's second choice asks for the base topic and starts the engine."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "lighting"}
+    )
+    assert result["step_id"] == "lighting"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"base": "v1/demo/#"}
+    )
+    assert result["errors"] == {"base": "invalid_base"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"base": "v1/demo/rgb"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "PropNet lighting"
+    assert result["options"] == LIGHTING_DEFAULTS
+    await hass.async_block_till_done()
+    assert result["result"].state is ConfigEntryState.LOADED
+    assert hass.states.get(LIGHT).state == "off"
+    assert ("online", True) in published(mqtt_mock, "v1/devices/hub/state")
+
+    again = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    again = await hass.config_entries.flow.async_configure(
+        again["flow_id"], {"next_step_id": "lighting"}
+    )
+    again = await hass.config_entries.flow.async_configure(
+        again["flow_id"], {"base": "v1/demo/rgb"}
+    )
+    assert again["reason"] == "already_configured"
+
+
+async def test_a_knob_changes_the_colour_for_everyone(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """A sender's command becomes the retained state, with seq, ts and source."""
+    await start(hass, lighting_entry())
+    cmd_id = send(hass, 300, 20, -4)
+    await settle(hass)
+    (state,) = states(mqtt_mock)
+    assert {k: state[k] for k in ("r", "g", "b", "seq", "src", "cmdId")} == {
+        "r": 255,
+        "g": 20,
+        "b": 0,
+        "seq": 1,
+        "src": "knob",
+        "cmdId": cmd_id,
+    }
+    assert state["ts"] > 1_700_000_000_000
+    assert published(mqtt_mock, "v1/demo/rgb/state")[0][1] is True  # retained
+    light = hass.states.get(LIGHT)
+    assert light.state == "on"
+    assert light.attributes["rgb_color"] == (255, 20, 0)
+    assert light.attributes["seq"] == 1
+
+
+async def test_repeats_and_garbage_change_nothing(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """A replayed cmdId is deduplicated, a bad command rejected; the counters say so."""
+    await start(hass, lighting_entry())
+    cmd_id = send(hass, 1, 2, 3)
+    send(hass, 9, 9, 9, cmd_id=cmd_id)
+    async_fire_mqtt_message(
+        hass, "v1/demo/rgb/cmd", '{"src": "knob", "r": 1, "g": 1, "b": 1}'
+    )
+    async_fire_mqtt_message(hass, "v1/demo/rgb/cmd", "not json")
+    await settle(hass)
+    assert [s["seq"] for s in states(mqtt_mock)] == [1]
+    assert hass.states.get("sensor.show_lighting_commands_processed").state == "1"
+    assert hass.states.get("sensor.show_lighting_commands_deduplicated").state == "1"
+    assert hass.states.get("sensor.show_lighting_commands_rejected").state == "2"
+    registry = er.async_get(hass)
+    queue = registry.async_get("sensor.show_lighting_queue_depth")
+    assert queue is not None
+    assert queue.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+
+
+async def test_the_home_assistant_light_is_one_more_sender(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """Turning the light on sends a command through the same queue; off sends black."""
+    await start(hass, lighting_entry())
+    await hass.services.async_call(
+        "light",
+        "turn_on",
+        {"entity_id": LIGHT, "rgb_color": [255, 0, 0], "brightness": 128},
+        blocking=True,
+    )
+    await settle(hass)
+    assert states(mqtt_mock)[-1] | {"ts": 0, "cmdId": ""} == {
+        "r": 128,
+        "g": 0,
+        "b": 0,
+        "seq": 1,
+        "ts": 0,
+        "src": "home-assistant",
+        "cmdId": "",
+    }
+    assert hass.states.get(LIGHT).attributes["brightness"] == 128
+    await hass.services.async_call(
+        "light", "turn_off", {"entity_id": LIGHT}, blocking=True
+    )
+    await settle(hass)
+    assert (states(mqtt_mock)[-1]["r"], states(mqtt_mock)[-1]["seq"]) == (0, 2)
+    assert hass.states.get(LIGHT).state == "off"
+    await hass.services.async_call(
+        "light", "turn_on", {"entity_id": LIGHT}, blocking=True
+    )
+    await settle(hass)
+    assert (states(mqtt_mock)[-1]["r"], states(mqtt_mock)[-1]["g"]) == (
+        255,
+        0,
+    )  # last colour, full
+
+
+async def test_a_restart_keeps_seq_memory_and_colour(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """After a restart: the state is republished, seq goes on, old cmdIds are still known."""
+    entry = await start(hass, lighting_entry())
+    first = send(hass, 10, 20, 30)
+    send(hass, 40, 50, 60)
+    await settle(hass)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert ("offline", True) in published(mqtt_mock, "v1/devices/hub/state")
+    mqtt_mock.async_publish.reset_mock()
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    republished = states(mqtt_mock)
+    assert [(s["r"], s["seq"]) for s in republished] == [(40, 2)]
+    assert hass.states.get(LIGHT).attributes["rgb_color"] == (
+        170,
+        212,
+        255,
+    )  # 40,50,60 at full
+    send(hass, 1, 1, 1, cmd_id=first)  # replayed from before the restart
+    send(hass, 7, 7, 7)
+    await settle(hass)
+    assert [(s["r"], s["seq"]) for s in states(mqtt_mock)] == [(40, 2), (7, 3)]
+
+
+async def test_options_check_fixtures_and_apply_at_once(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """A bad fixture list is explained; a good one reloads with a light per fixture."""
+    entry = await start(hass, lighting_entry())
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["step_id"] == "init"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {**LIGHTING_DEFAULTS, "fixtures": "Main, 1, rgb\nWash, 2, rgb"},
+    )
+    assert result["errors"] == {"fixtures": "invalid_fixtures"}
+    assert (
+        "Wash shares channels with Main" in result["description_placeholders"]["error"]
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {**LIGHTING_DEFAULTS, "fixtures": "Main, 1, rgb\nWash, 4, rgbw"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.options["fixtures"] == "Main, 1, rgb\nWash, 4, rgbw"
+    wash = "light.show_lighting_wash"
+    assert hass.states.get(wash).state == "off"
+    await hass.services.async_call(
+        "light",
+        "turn_on",
+        {"entity_id": wash, "rgb_color": [0, 0, 255], "brightness": 200},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+    state = hass.states.get(wash)
+    assert (
+        state.state,
+        state.attributes["brightness"],
+        state.attributes["rgb_color"],
+    ) == ("on", 200, (0, 0, 255))
+    coordinator = entry.runtime_data.lighting
+    assert coordinator.universe.frame(1e12)[3:7] == bytes([0, 0, 200, 0])
+    await hass.services.async_call(
+        "light", "turn_off", {"entity_id": wash}, blocking=True
+    )
+    assert hass.states.get(wash).state == "off"
+
+
+async def test_lighting_entries_have_no_other_options(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """A props hub offers no options; lighting does."""
+    from tests.common import propnet_entry
+
+    props = propnet_entry()
+    props.add_to_hass(hass)
+    assert not props.supports_options
+    assert lighting_entry().supports_options is not False
+
+
+@pytest.fixture
+def widget(tmp_path: Path) -> Iterator[PtyWidget]:
+    """Make a fake DMX USB Pro on a real pseudo-terminal."""
+    fake = PtyWidget(tmp_path / "usb-ENTTEC_DMX_USB_PRO_EN000001-if00-port0")
+    yield fake
+    fake.close()
+
+
+async def test_the_colour_reaches_a_dmx_usb_pro(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    widget: PtyWidget,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """With the Enttec port set, each state is a DMX frame on the serial line."""
+    entry = await start(hass, lighting_entry(enttec_port=str(widget.link)))
+    await hass.async_add_executor_job(
+        wait_until,
+        lambda: (
+            hass.states.get("sensor.show_lighting_enttec_output").state == "connected"
+        ),
+        10,
+        "the Enttec output connecting",
+    )
+    send(hass, 12, 34, 56)
+    await settle(hass)
+    frames = await hass.async_add_executor_job(
+        wait_until,
+        lambda: [f for _, f in widget.received() if f[1:4] == bytes([12, 34, 56])],
+        5,
+        "the colour on the DMX line",
+    )
+    assert frames[0][0] == 0
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["outputs"] == {"enttec": "connected"}
+    assert diagnostics["state"]["r"] == 12
+    assert diagnostics["fixtures"] == [{"name": "Main", "start": 1, "layout": "rgb"}]
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_console_drives_olad_and_olad_outages_are_repairs(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    olad: Olad,
+    tmp_path: Path,
+) -> None:
+    """DMX console in, OLA out; OLA down for a while is a repair that clears."""
+    master, slave = os.openpty()
+    link = tmp_path / "usb-SparkFun_DMX_shield"
+    link.symlink_to(os.ttyname(slave))
+    try:
+        with patch(
+            "custom_components.propnet.lighting.coordinator.OLA_REPAIR_AFTER", 0.5
+        ):
+            entry = await start(
+                hass,
+                lighting_entry(ola_url=olad.url, input_port=str(link), input_channel=1),
+            )
+            await until(
+                lambda: (
+                    hass.states.get("sensor.show_lighting_dmx_input").state
+                    == "connected"
+                )
+            )
+            await until(
+                lambda: (
+                    hass.states.get("sensor.show_lighting_ola_output").state
+                    == "connected"
+                )
+            )
+            os.write(master, b"DMX: read value from channel 1: 99\r\nbad line\r\n")
+            await until(lambda: states(mqtt_mock) and states(mqtt_mock)[-1]["r"] == 99)
+            assert states(mqtt_mock)[-1]["src"] == "dmx-input"
+            await until(lambda: olad.dmx()[:3] == [99, 0, 0])
+
+            olad.stop()
+            send(hass, 5, 6, 7)
+            await until(
+                lambda: (
+                    hass.states.get("sensor.show_lighting_ola_output").state
+                    == "unreachable"
+                )
+            )
+            issue_id = f"ola_unreachable_{entry.entry_id}"
+            await until(
+                lambda: ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+            )
+            olad.start()
+            await until(lambda: olad.dmx()[:3] == [5, 6, 7], 20)
+            await until(
+                lambda: ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+            )
+            diagnostics = entry.runtime_data.lighting.diagnostics()
+            assert diagnostics["dmx_input"] == {
+                "lines": 2,
+                "malformed": 1,
+                "forwarded": 1,
+            }
+            assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        for fd in (master, slave):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+async def until(check: Any, seconds: float = 10) -> None:
+    """Wait in the event loop until ``check()`` is true."""
+    async with asyncio.timeout(seconds):
+        while not check():  # noqa: ASYNC110 - other processes and threads change it
+            await asyncio.sleep(0.05)
