@@ -20,6 +20,7 @@ from homeassistant.setup import EventComponentLoaded
 from .const import CONF_BASE, CONF_KIND, CONF_PREFIX, DOMAIN, KIND_LIGHTING, PLATFORMS
 from .hub.hub import PropHub
 from .lighting.coordinator import LightingCoordinator
+from .lighting.http import async_setup_api
 from .services import async_setup_services
 from .voice import async_setup_voice
 
@@ -46,8 +47,10 @@ type PropNetConfigEntry = ConfigEntry[PropNetData]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register PropNet's actions, and its Assist sentences once Assist runs."""
+    """Register PropNet's actions and API, and its Assist sentences once Assist runs."""
     async_setup_services(hass)
+    if "http" in hass.config.components:
+        async_setup_api(hass)
 
     async def setup_voice() -> None:
         if (unsubscribe := await async_setup_voice(hass)) is not None:

@@ -15,6 +15,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -26,6 +27,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
     MqttMockHAClient,
+    WebSocketGenerator,
 )
 
 from custom_components.propnet.const import DOMAIN, LIGHTING_DEFAULTS
@@ -411,3 +413,70 @@ async def until(check: Any, seconds: float = 10) -> None:
     async with asyncio.timeout(seconds):
         while not check():  # noqa: ASYNC110 - other processes and threads change it
             await asyncio.sleep(0.05)
+
+
+async def test_old_web_clients_keep_working(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    hass_client: ClientSessionGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    """GET and POST /api/propnet/rgb with a login, and a websocket of every change."""
+    assert await async_setup_component(hass, "http", {})
+    assert await async_setup_component(hass, "websocket_api", {})
+    assert await async_setup_component(hass, DOMAIN, {})
+    entry = lighting_entry()
+    entry.add_to_hass(hass)
+    client = await hass_client()
+    response = await client.get("/api/propnet/rgb")
+    assert response.status == 404
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    anonymous = await hass_client_no_auth()
+    assert (await anonymous.get("/api/propnet/rgb")).status == 401
+
+    ws = await hass_ws_client(hass)
+    await ws.send_json({"id": 1, "type": "propnet/rgb/subscribe"})
+    assert (await ws.receive_json())["success"]
+    first = await ws.receive_json()
+    assert first["event"] == {
+        "type": "state",
+        "r": 0,
+        "g": 0,
+        "b": 0,
+        "seq": 0,
+        "ts": 0,
+        "src": "",
+        "cmdId": "",
+    }
+
+    cmd_id = new_ulid()
+    response = await client.post(
+        "/api/propnet/rgb",
+        json={"cmdId": cmd_id, "src": "ui", "r": 64, "g": 32, "b": 128},
+    )
+    assert response.status == 202
+    await settle(hass)
+    state = await (await client.get("/api/propnet/rgb?base=v1/demo/rgb")).json()
+    assert (state["r"], state["g"], state["b"], state["seq"], state["cmdId"]) == (
+        64,
+        32,
+        128,
+        1,
+        cmd_id,
+    )
+    change = await ws.receive_json()
+    assert change["event"]["seq"] == 1
+    assert change["event"]["src"] == "ui"
+
+    response = await client.post(
+        "/api/propnet/rgb", json={"src": "ui", "r": 1, "g": 1, "b": 1}
+    )
+    assert response.status == 400
+    assert (await response.json())["message"] == "invalid command"
+    assert (await client.get("/api/propnet/rgb?base=other")).status == 404
+
+    await ws.send_json({"id": 2, "type": "propnet/rgb/subscribe", "base": "other"})
+    assert (await ws.receive_json())["error"]["code"] == "not_found"
