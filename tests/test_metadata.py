@@ -258,6 +258,10 @@ def test_quality_scale_claims_hold() -> None:
         assert manifest["mqtt"]
     if rules["integration-owner"] == "done":
         assert manifest["codeowners"]
+    if rules["inject-websession"] == "done":
+        assert "async_get_clientsession" in (
+            COMPONENT / "lighting" / "coordinator.py"
+        ).read_text(encoding="utf-8")
     if rules["reconfiguration-flow"] == "done":
         assert "async_step_reconfigure" in (COMPONENT / "config_flow.py").read_text(
             encoding="utf-8"
@@ -296,3 +300,11 @@ def test_every_config_field_is_documented() -> None:
     for step in strings.values():
         for label in step.get("data", {}).values():
             assert label in readme, label
+
+
+def test_every_lighting_option_is_documented() -> None:
+    """The options form's fields appear in the lighting guide's table."""
+    options = load(COMPONENT / "translations" / "en.json")["options"]["step"]["init"]
+    guide = (ROOT / "docs" / "lighting.md").read_text(encoding="utf-8")
+    for label in options["data"].values():
+        assert f"| {label} |" in guide, label

@@ -1,0 +1,267 @@
+"""Benchmark: show lighting through real mosquitto and a real Home Assistant, and the DMX output.
+
+Prints, with the command that reproduces them:
+
+- commands a second the hub applies from a burst published by mosquitto_pub;
+- round-trip latency (command published, retained state received back)
+  p50/p99/p99.9 at a steady rate, against the broker alone on the same
+  machine (a plain publish echoed back) as the reference;
+- the Enttec output's frame rate and frame-to-frame jitter on a real
+  pseudo-terminal, against DMX's limit of about 44 full frames a second.
+
+    .venv/bin/python -m bench.lighting [--burst 5000] [--rate 200] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+from pathlib import Path
+import queue
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+
+from paho.mqtt import client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from custom_components.propnet.lighting.outputs.enttec import EnttecOutput
+from custom_components.propnet.protocol.commands import new_ulid
+from tests.harness.broker import Broker
+from tests.harness.hass import REPO, Hass
+from tests.harness.pty_widget import PtyWidget
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Return the value below which ``fraction`` of ``values`` fall."""
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+class Client:
+    """A paho client that timestamps what arrives on its subscriptions."""
+
+    def __init__(self, broker: Broker, topics: list[str]) -> None:
+        """Connect and subscribe."""
+        self.arrivals: queue.Queue[tuple[float, str, bytes]] = queue.Queue()
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2)
+        self.client.on_message = lambda c, u, m: self.arrivals.put(
+            (time.perf_counter(), m.topic, m.payload)
+        )
+        self.client.connect(broker.host, broker.port)
+        self.client.subscribe([(topic, 1) for topic in topics])
+        self.client.loop_start()
+        time.sleep(0.5)
+
+    def close(self) -> None:
+        """Disconnect."""
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+def paced_round_trips(
+    client: Client, topic: str, rate: float, seconds: float, body: object
+) -> list[float]:
+    """Publish at ``rate`` a second and return each message's round trip in ms."""
+    sent: dict[str, float] = {}
+    done = threading.Event()
+    latencies: list[float] = []
+    total = int(rate * seconds)
+
+    def collect() -> None:
+        while len(latencies) < total:
+            try:
+                arrived, _, payload = client.arrivals.get(timeout=10)
+            except queue.Empty:
+                break
+            key = (
+                json.loads(payload).get("src")
+                if payload.startswith(b"{")
+                else payload.decode()
+            )
+            if key in sent:
+                latencies.append((arrived - sent.pop(key)) * 1000)
+        done.set()
+
+    collector = threading.Thread(target=collect)
+    collector.start()
+    start = time.perf_counter()
+    for n in range(total):
+        key = f"b{n}"
+        target = start + n / rate
+        while (now := time.perf_counter()) < target:
+            time.sleep(min(0.001, target - now))
+        sent[key] = time.perf_counter()
+        payload = body(key) if callable(body) else key
+        client.client.publish(topic, payload, qos=1)
+    done.wait(30)
+    collector.join(1)
+    return latencies
+
+
+def lighting_figures(
+    folder: Path, burst: int, rate: float, seconds: float
+) -> dict[str, float]:
+    """Measure the hub in a real Home Assistant."""
+    broker = Broker(folder / "broker").start()
+    hass = Hass(folder / "hass", REPO / ".run" / "cache").prepare().start()
+    try:
+        hass.ensure_mqtt(broker.host, broker.port)
+        result = hass.config_flow(
+            "propnet", {"next_step_id": "lighting"}, {"base": "v1/demo/rgb"}
+        )
+        assert result["type"] == "create_entry", result
+        client = Client(broker, ["v1/demo/rgb/state", "bench/echo"])
+        try:
+            # Wait for the hub's subscription: probe until a command comes back.
+            while True:
+                probe = new_ulid()
+                client.client.publish(
+                    "v1/demo/rgb/cmd",
+                    json.dumps(
+                        {"cmdId": probe, "src": "probe", "r": 0, "g": 0, "b": 0}
+                    ),
+                    qos=1,
+                )
+                try:
+                    while probe.encode() not in client.arrivals.get(timeout=0.5)[2]:
+                        pass
+                    break
+                except queue.Empty:
+                    continue
+
+            def command(key: str) -> str:
+                return json.dumps(
+                    {"cmdId": new_ulid(), "src": key, "r": 1, "g": 2, "b": 3}
+                )
+
+            hub = paced_round_trips(client, "v1/demo/rgb/cmd", rate, seconds, command)
+            echo = paced_round_trips(client, "bench/echo", rate, seconds, None)
+
+            lines = "\n".join(
+                json.dumps(
+                    {"cmdId": new_ulid(), "src": "burst", "r": n % 256, "g": 0, "b": 0}
+                )
+                for n in range(burst)
+            )
+            while not client.arrivals.empty():
+                client.arrivals.get()
+            began = time.perf_counter()
+            subprocess.run(
+                [
+                    "mosquitto_pub",
+                    "-h",
+                    broker.host,
+                    "-p",
+                    str(broker.port),
+                    "-t",
+                    "v1/demo/rgb/cmd",
+                    "-q",
+                    "1",
+                    "-l",
+                ],
+                input=lines + "\n",
+                text=True,
+                check=True,
+            )
+            received = 0
+            last = began
+            while received < burst:
+                try:
+                    last, _, payload = client.arrivals.get(timeout=20)
+                except queue.Empty:
+                    break
+                if b'"burst"' in payload:
+                    received += 1
+        finally:
+            client.close()
+    finally:
+        hass.stop()
+        broker.stop()
+    return {
+        "burst_rate": received / (last - began),
+        "burst_received": received,
+        "hub_p50": percentile(hub, 0.5),
+        "hub_p99": percentile(hub, 0.99),
+        "hub_p999": percentile(hub, 0.999),
+        "hub_samples": len(hub),
+        "echo_p50": percentile(echo, 0.5),
+        "echo_p99": percentile(echo, 0.99),
+        "echo_p999": percentile(echo, 0.999),
+    }
+
+
+def enttec_figures(folder: Path, seconds: float) -> dict[str, float]:
+    """Measure the DMX USB Pro output's frame rate and jitter on a pseudo-terminal."""
+    widget = PtyWidget(folder / "usb-ENTTEC")
+    output = EnttecOutput(str(widget.link), fps=40)
+    output.start()
+    try:
+        deadline = time.monotonic() + 5
+        while output.status.value != "connected" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        start = time.monotonic()
+        value = 0
+        while time.monotonic() - start < seconds:
+            value = (value + 1) % 256
+            output.update(bytes(512))
+            output.update(bytes([value]) + bytes(511))
+            time.sleep(0.002)
+        arrivals = [t for t, _ in widget.received() if t >= start]
+    finally:
+        output.stop()
+        widget.close()
+    gaps = [(b - a) * 1000 for a, b in itertools.pairwise(arrivals)]
+    return {
+        "fps": (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]),
+        "gap_mean": statistics.mean(gaps),
+        "gap_stdev": statistics.pstdev(gaps),
+        "gap_p99": percentile(gaps, 0.99),
+    }
+
+
+def main() -> None:
+    """Run the benchmarks and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--burst", type=int, default=5000)
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="propnet-bench-") as tmp:
+        hub = lighting_figures(Path(tmp), args.burst, args.rate, args.seconds)
+        dmx = enttec_figures(Path(tmp), 5)
+    print(
+        f"burst of {args.burst} commands: {hub['burst_received']:.0f} applied, "
+        f"{hub['burst_rate']:.0f} commands/s"
+    )
+    print(
+        f"round trip at {args.rate:.0f}/s for {args.seconds:.0f} s ({hub['hub_samples']:.0f} samples), ms:"
+    )
+    print(f"{'':24}{'p50':>8}{'p99':>8}{'p99.9':>8}")
+    print(
+        f"{'hub (cmd -> state)':24}{hub['hub_p50']:>8.2f}{hub['hub_p99']:>8.2f}{hub['hub_p999']:>8.2f}"
+    )
+    print(
+        f"{'broker alone (echo)':24}{hub['echo_p50']:>8.2f}{hub['echo_p99']:>8.2f}{hub['echo_p999']:>8.2f}"
+    )
+    print(
+        f"{'ratio':24}{hub['hub_p50'] / hub['echo_p50']:>8.2f}{hub['hub_p99'] / hub['echo_p99']:>8.2f}"
+        f"{hub['hub_p999'] / hub['echo_p999']:>8.2f}"
+    )
+    print(
+        f"Enttec output (limit 40 fps; DMX allows about 44 full frames/s): {dmx['fps']:.1f} fps, "
+        f"ratio to 44: {dmx['fps'] / 44:.2f}; frame gap mean {dmx['gap_mean']:.2f} ms, "
+        f"stdev {dmx['gap_stdev']:.2f} ms, p99 {dmx['gap_p99']:.2f} ms"
+    )
+    print(
+        f"reproduce: .venv/bin/python -m bench.lighting --burst {args.burst} "
+        f"--rate {args.rate:.0f} --seconds {args.seconds:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
