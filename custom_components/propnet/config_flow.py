@@ -39,6 +39,7 @@ from .const import (
     KIND_PROPS,
     LIGHTING_DEFAULTS,
 )
+from .lighting.outputs.ports import detect_ports
 from .lighting.universe import FixtureError, parse_fixtures
 from .protocol.names import TOPIC_ANNOUNCE, is_prop_id, prefix_error, split_topic
 from .protocol.rgb import DEFAULT_BASE
@@ -250,6 +251,9 @@ def _number(low: int, high: int, unit: str = "") -> selector.NumberSelector:
     return selector.NumberSelector(config)
 
 
+OPTIONAL_TEXT = (CONF_ENTTEC_PORT, CONF_OLA_URL, CONF_INPUT_PORT)
+
+
 class LightingOptionsFlow(OptionsFlow):
     """Queue, dedupe, fixtures, outputs and the DMX input of show lighting."""
 
@@ -261,7 +265,12 @@ class LightingOptionsFlow(OptionsFlow):
         placeholders = {"error": ""}
         current = {**LIGHTING_DEFAULTS, **self.config_entry.options}
         if user_input is not None:
-            current = {**current, **user_input}
+            # A cleared optional field is absent from the answer: it means off.
+            current = {
+                **current,
+                **dict.fromkeys(OPTIONAL_TEXT, ""),
+                **user_input,
+            }
             try:
                 parse_fixtures(user_input[CONF_FIXTURES])
             except FixtureError as err:
@@ -274,16 +283,23 @@ class LightingOptionsFlow(OptionsFlow):
                         for key, value in current.items()
                     }
                 )
+        ports = selector.SelectSelector(
+            selector.SelectSelectorConfig(
+                options=await self.hass.async_add_executor_job(detect_ports),
+                custom_value=True,
+                mode=selector.SelectSelectorMode.DROPDOWN,
+            )
+        )
         schema = vol.Schema(
             {
                 vol.Required(CONF_FIXTURES): selector.TextSelector(
                     selector.TextSelectorConfig(multiline=True)
                 ),
-                vol.Optional(CONF_ENTTEC_PORT): str,
+                vol.Optional(CONF_ENTTEC_PORT): ports,
                 vol.Required(CONF_ENTTEC_FPS): _number(1, 44, unit="fps"),
                 vol.Optional(CONF_OLA_URL): str,
                 vol.Required(CONF_OLA_UNIVERSE): _number(1, 65535),
-                vol.Optional(CONF_INPUT_PORT): str,
+                vol.Optional(CONF_INPUT_PORT): ports,
                 vol.Required(CONF_INPUT_BAUDRATE): _number(1200, 1_000_000),
                 vol.Required(CONF_INPUT_CHANNEL): _number(1, 510),
                 vol.Required(CONF_DEDUPE_TTL): _number(1, 86400, unit="s"),

@@ -290,6 +290,23 @@ async def test_options_check_fixtures_and_apply_at_once(
     )
     assert hass.states.get(wash).state == "off"
 
+    # A port set once can be cleared again: a cleared field means no output.
+    answer = {
+        k: v
+        for k, v in entry.options.items()
+        if k not in {"enttec_port", "ola_url", "input_port"}
+    }
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    await hass.config_entries.options.async_configure(
+        result["flow_id"], {**answer, "enttec_port": "/dev/null-widget"}
+    )
+    await hass.async_block_till_done()
+    assert entry.options["enttec_port"] == "/dev/null-widget"
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    await hass.config_entries.options.async_configure(result["flow_id"], answer)
+    await hass.async_block_till_done()
+    assert entry.options["enttec_port"] == ""
+
 
 async def test_lighting_entries_have_no_other_options(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient

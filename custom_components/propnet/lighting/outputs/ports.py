@@ -1,0 +1,41 @@
+"""Find serial ports that may be DMX widgets, by their stable /dev/serial/by-id names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Final, Protocol
+
+from serial.tools import list_ports
+
+FTDI_VENDOR: Final = 0x0403
+BY_ID: Final = Path("/dev/serial/by-id")
+
+
+class PortInfo(Protocol):
+    """What pyserial tells of a port."""
+
+    device: str
+    vid: int | None
+    description: str
+
+
+def detect_ports(
+    comports: Callable[[], Iterable[PortInfo]] = list_ports.comports,
+    by_id: Path = BY_ID,
+) -> list[str]:
+    """Return candidate widget ports, FTDI first, each by its by-id path when it has one.
+
+    A by-id path survives replugging, while ttyUSB numbers change. FTDI's
+    vendor id alone does not make a port a DMX USB Pro (plain cables share
+    it): the output confirms a Pro by asking its serial number when it opens.
+    Blocking (it reads /dev): run it in an executor.
+    """
+    aliases: dict[str, str] = {}
+    if by_id.is_dir():
+        for link in sorted(by_id.iterdir()):
+            aliases[str(link.resolve())] = str(link)
+    ports = sorted(comports(), key=lambda port: (port.vid != FTDI_VENDOR, port.device))
+    return [
+        aliases.get(str(Path(port.device).resolve()), port.device) for port in ports
+    ]
