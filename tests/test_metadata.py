@@ -308,3 +308,15 @@ def test_every_lighting_option_is_documented() -> None:
     guide = (ROOT / "docs" / "lighting.md").read_text(encoding="utf-8")
     for label in options["data"].values():
         assert f"| {label} |" in guide, label
+
+
+def test_every_blueprint_is_documented_and_imports_from_its_url() -> None:
+    """Each blueprint is in the guide, and its source_url points at its own file."""
+    guide = (ROOT / "docs" / "blueprints.md").read_text(encoding="utf-8")
+    folder = ROOT / "blueprints" / "automation" / "propnet"
+    files = sorted(folder.glob("*.yaml"))
+    assert files
+    for path in files:
+        assert f"`{path.name}`" in guide, path.name
+        text = path.read_text(encoding="utf-8")
+        assert f"blueprints/automation/propnet/{path.name}" in text, path.name
