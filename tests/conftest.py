@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import Any
-from unittest.mock import MagicMock, Mock
+from unittest.mock import AsyncMock, MagicMock, Mock, patch
 
 import pytest
 
@@ -31,3 +32,17 @@ def mqtt_client_mock(mqtt_client_mock: MagicMock) -> MagicMock:
 
     mqtt_client_mock.disconnect.side_effect = _disconnect
     return mqtt_client_mock
+
+
+@pytest.fixture(autouse=True)
+def no_blueprint_install(request: pytest.FixtureRequest) -> Generator[None]:
+    """Keep unit tests from writing blueprints into the test plugin's config folder.
+
+    Tests marked ``blueprint_install`` (and the end-to-end tests, whose
+    Home Assistant runs in its own process) see the real installation.
+    """
+    if request.node.get_closest_marker("blueprint_install"):
+        yield
+        return
+    with patch("custom_components.propnet.async_install_blueprints", AsyncMock()):
+        yield

@@ -177,3 +177,40 @@ async def test_show_lighting_follows_the_lid(hass: HomeAssistant, coffin: Prop) 
         140,
         0,
     )
+
+
+async def test_the_show_schedule_arms_and_disarms(
+    hass: HomeAssistant, coffin: Prop
+) -> None:
+    """At the start the props are armed and the opening runs; at the end, idle."""
+    assert await async_setup_component(hass, "persistent_notification", {})
+    now = dt_util.now().replace(microsecond=0)
+    start, end = now + timedelta(minutes=1), now + timedelta(minutes=2)
+    await use(
+        hass,
+        "show_schedule",
+        mode_select=["select.coffin_jumper_mode"],
+        start=start.strftime("%H:%M:%S"),
+        end=end.strftime("%H:%M:%S"),
+        on_start=[
+            {
+                "action": "persistent_notification.create",
+                "data": {"message": "The show has begun", "notification_id": "show"},
+            }
+        ],
+    )
+    async_fire_time_changed(hass, start)
+    await hass.async_block_till_done()
+    assert hass.states.get("select.coffin_jumper_mode").state == "armed"
+    assert _notifications(hass)["show"]["message"] == "The show has begun"
+    async_fire_time_changed(hass, end)
+    await hass.async_block_till_done()
+    assert hass.states.get("select.coffin_jumper_mode").state == "idle"
+    assert [c["value"] for c in coffin.commands if c.get("key") == "mode"] == [
+        "armed",
+        "idle",
+    ]
+    # Switched off, the schedule leaves no timer for tomorrow's show behind.
+    await hass.services.async_call(
+        automation.DOMAIN, "turn_off", {"entity_id": "all"}, blocking=True
+    )

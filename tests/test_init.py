@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from .common import propnet_entry
@@ -35,3 +38,38 @@ async def test_entry_waits_for_mqtt(hass: HomeAssistant) -> None:
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert entry.error_reason_translation_key == "mqtt_unavailable"
+
+
+@pytest.mark.blueprint_install
+async def test_blueprints_are_installed_when_missing(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, tmp_path: Path
+) -> None:
+    """Setting PropNet up puts its blueprints in place, leaving edited ones alone."""
+    hass.config.config_dir = str(tmp_path)
+    folder = tmp_path / "blueprints" / "automation" / "propnet"
+    folder.mkdir(parents=True)
+    (folder / "scare_on_motion.yaml").write_text("# my own version\n")
+    assert await async_setup_component(hass, "propnet", {})
+    await hass.async_block_till_done()
+    assert (folder / "scare_on_motion.yaml").read_text() == "# my own version\n"
+    shipped = Path(__file__).parent.parent / "blueprints" / "automation" / "propnet"
+    for name in (
+        "prop_offline_alert.yaml",
+        "lighting_follows.yaml",
+        "show_schedule.yaml",
+    ):
+        assert (folder / name).read_text() == (shipped / name).read_text()
+
+
+@pytest.mark.blueprint_install
+async def test_a_read_only_config_folder_is_only_logged(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """If the blueprints cannot be written, PropNet still sets up."""
+    (tmp_path / "blueprints").write_text("a file where a folder should be")
+    hass.config.config_dir = str(tmp_path)
+    assert await async_setup_component(hass, "propnet", {})
+    assert "Could not install PropNet's blueprints" in caplog.text

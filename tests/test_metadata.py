@@ -320,3 +320,14 @@ def test_every_blueprint_is_documented_and_imports_from_its_url() -> None:
         assert f"`{path.name}`" in guide, path.name
         text = path.read_text(encoding="utf-8")
         assert f"blueprints/automation/propnet/{path.name}" in text, path.name
+
+
+def test_the_integration_ships_the_same_blueprints() -> None:
+    """The copies installed by the integration equal the ones imported by URL."""
+    shipped = COMPONENT / "blueprints" / "automation" / "propnet"
+    public = ROOT / "blueprints" / "automation" / "propnet"
+    assert sorted(p.name for p in shipped.glob("*.yaml")) == sorted(
+        p.name for p in public.glob("*.yaml")
+    )
+    for path in public.glob("*.yaml"):
+        assert (shipped / path.name).read_bytes() == path.read_bytes(), path.name

@@ -17,6 +17,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.setup import EventComponentLoaded
 
+from .blueprints import async_install_blueprints
 from .const import CONF_BASE, CONF_KIND, CONF_PREFIX, DOMAIN, KIND_LIGHTING, PLATFORMS
 from .hub.hub import PropHub
 from .lighting.coordinator import LightingCoordinator
@@ -49,6 +50,7 @@ type PropNetConfigEntry = ConfigEntry[PropNetData]
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register PropNet's actions and API, and its Assist sentences once Assist runs."""
     async_setup_services(hass)
+    await async_install_blueprints(hass)
     if "http" in hass.config.components:
         async_setup_api(hass)
 

@@ -44,6 +44,10 @@ async def test_user_adds_propnet_from_the_ui(propnet_cleanup: Hass) -> None:
     )
     assert entry["title"] == "PropNet (halloween)"
 
+    # PropNet put its blueprints into Home Assistant's folder on setting up.
+    installed = hass.config / "blueprints" / "automation" / "propnet"
+    assert (installed / "scare_on_motion.yaml").is_file()
+
     again = hass.config_flow(
         "propnet", {"next_step_id": "props"}, {"prefix": "halloween"}
     )
