@@ -140,11 +140,14 @@ async def test_a_handler_bug_is_contained(
 
 
 async def test_random_traffic_never_breaks_the_hub(
-    hass: HomeAssistant, prop: Prop, entry: MockConfigEntry
+    hass: HomeAssistant,
+    prop: Prop,
+    entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Hypothesis throws arbitrary topics and payloads at the MQTT handlers."""
     hub = entry.runtime_data.hub
-    logging.getLogger("custom_components.propnet").setLevel(logging.ERROR)
+    caplog.set_level(logging.ERROR, logger="custom_components.propnet")
     kinds = st.sampled_from(
         [
             "announce",
