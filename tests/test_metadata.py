@@ -100,6 +100,7 @@ def test_every_flow_step_and_reason_is_translated() -> None:
     tree = ast.parse((COMPONENT / "config_flow.py").read_text(encoding="utf-8"))
 
     steps = string_calls(tree, "async_show_form", "step_id")
+    steps |= string_calls(tree, "_topic_step", "step_id")
     assert steps == {
         "props",
         "lighting",
@@ -135,6 +136,7 @@ def test_every_flow_step_and_reason_is_translated() -> None:
             for target in node.targets
         )
     }
+    errors |= string_calls(tree, "_topic_step", "error")
     assert errors == {"invalid_prefix", "invalid_base", "invalid_fixtures"}
     assert errors - {"invalid_fixtures"} <= set(strings["error"])
     assert "invalid_fixtures" in translations["options"]["error"]

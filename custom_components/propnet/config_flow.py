@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import json
 from typing import Any
 
 from homeassistant.components.mqtt import DOMAIN as MQTT_DOMAIN
 from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
@@ -105,51 +107,74 @@ class PropNetConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_abort(reason="mqtt_not_configured")
         return self.async_show_menu(step_id="user", menu_options=["props", "lighting"])
 
+    async def _topic_step(
+        self,
+        user_input: dict[str, Any] | None,
+        *,
+        step_id: str,
+        field: str,
+        error: str,
+        current: str,
+        unique_id: Callable[[str], str],
+        finish: Callable[[str], ConfigFlowResult],
+    ) -> ConfigFlowResult:
+        """Ask for one MQTT topic (a prefix or a base), check it, then ``finish``.
+
+        Each topic may serve one entry; an entry being reconfigured may keep its own.
+        """
+        errors: dict[str, str] = {}
+        value = current
+        if user_input is not None:
+            value = user_input[field].strip()
+            if prefix_error(value) is not None:
+                errors[field] = error
+            else:
+                await self.async_set_unique_id(unique_id(value))
+                if (
+                    self.source != SOURCE_RECONFIGURE
+                    or unique_id(value) != self._get_reconfigure_entry().unique_id
+                ):
+                    self._abort_if_unique_id_configured()
+                return finish(value)
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=vol.Schema({vol.Required(field, default=value): str}),
+            errors=errors,
+        )
+
     async def async_step_lighting(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the RGB channel's base topic."""
-        errors: dict[str, str] = {}
-        base = DEFAULT_BASE
-        if user_input is not None:
-            base = user_input[CONF_BASE].strip()
-            if prefix_error(base) is not None:
-                errors[CONF_BASE] = "invalid_base"
-            else:
-                await self.async_set_unique_id(lighting_unique_id(base))
-                self._abort_if_unique_id_configured()
-                return self.async_create_entry(
-                    title=lighting_title(base),
-                    data={CONF_KIND: KIND_LIGHTING, CONF_BASE: base},
-                    options=dict(LIGHTING_DEFAULTS),
-                )
-        return self.async_show_form(
+        return await self._topic_step(
+            user_input,
             step_id="lighting",
-            data_schema=vol.Schema({vol.Required(CONF_BASE, default=base): str}),
-            errors=errors,
+            field=CONF_BASE,
+            error="invalid_base",
+            current=DEFAULT_BASE,
+            unique_id=lighting_unique_id,
+            finish=lambda base: self.async_create_entry(
+                title=lighting_title(base),
+                data={CONF_KIND: KIND_LIGHTING, CONF_BASE: base},
+                options=dict(LIGHTING_DEFAULTS),
+            ),
         )
 
     async def async_step_props(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask the user for the topic prefix."""
-        errors: dict[str, str] = {}
-        prefix = DEFAULT_PREFIX
-        if user_input is not None:
-            prefix = user_input[CONF_PREFIX].strip()
-            if prefix_error(prefix) is not None:
-                errors[CONF_PREFIX] = "invalid_prefix"
-            else:
-                await self.async_set_unique_id(prefix)
-                self._abort_if_unique_id_configured()
-                return self.async_create_entry(
-                    title=entry_title(prefix),
-                    data={CONF_KIND: KIND_PROPS, CONF_PREFIX: prefix},
-                )
-        return self.async_show_form(
+        return await self._topic_step(
+            user_input,
             step_id="props",
-            data_schema=vol.Schema({vol.Required(CONF_PREFIX, default=prefix): str}),
-            errors=errors,
+            field=CONF_PREFIX,
+            error="invalid_prefix",
+            current=DEFAULT_PREFIX,
+            unique_id=str,
+            finish=lambda prefix: self.async_create_entry(
+                title=entry_title(prefix),
+                data={CONF_KIND: KIND_PROPS, CONF_PREFIX: prefix},
+            ),
         )
 
     async def async_step_mqtt(
@@ -192,26 +217,19 @@ class PropNetConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         if entry.data.get(CONF_KIND) == KIND_LIGHTING:
             return await self.async_step_reconfigure_lighting(user_input)
-        errors: dict[str, str] = {}
-        prefix: str = entry.data[CONF_PREFIX]
-        if user_input is not None:
-            prefix = user_input[CONF_PREFIX].strip()
-            if prefix_error(prefix) is not None:
-                errors[CONF_PREFIX] = "invalid_prefix"
-            else:
-                await self.async_set_unique_id(prefix)
-                if prefix != entry.unique_id:
-                    self._abort_if_unique_id_configured()
-                return self.async_update_reload_and_abort(
-                    entry,
-                    unique_id=prefix,
-                    title=entry_title(prefix),
-                    data_updates={CONF_PREFIX: prefix},
-                )
-        return self.async_show_form(
+        return await self._topic_step(
+            user_input,
             step_id="reconfigure",
-            data_schema=vol.Schema({vol.Required(CONF_PREFIX, default=prefix): str}),
-            errors=errors,
+            field=CONF_PREFIX,
+            error="invalid_prefix",
+            current=entry.data[CONF_PREFIX],
+            unique_id=str,
+            finish=lambda prefix: self.async_update_reload_and_abort(
+                entry,
+                unique_id=prefix,
+                title=entry_title(prefix),
+                data_updates={CONF_PREFIX: prefix},
+            ),
         )
 
     async def async_step_reconfigure_lighting(
@@ -219,26 +237,19 @@ class PropNetConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Let the user move show lighting to another RGB base topic."""
         entry = self._get_reconfigure_entry()
-        errors: dict[str, str] = {}
-        base: str = entry.data[CONF_BASE]
-        if user_input is not None:
-            base = user_input[CONF_BASE].strip()
-            if prefix_error(base) is not None:
-                errors[CONF_BASE] = "invalid_base"
-            else:
-                await self.async_set_unique_id(lighting_unique_id(base))
-                if lighting_unique_id(base) != entry.unique_id:
-                    self._abort_if_unique_id_configured()
-                return self.async_update_reload_and_abort(
-                    entry,
-                    unique_id=lighting_unique_id(base),
-                    title=lighting_title(base),
-                    data_updates={CONF_BASE: base},
-                )
-        return self.async_show_form(
+        return await self._topic_step(
+            user_input,
             step_id="reconfigure_lighting",
-            data_schema=vol.Schema({vol.Required(CONF_BASE, default=base): str}),
-            errors=errors,
+            field=CONF_BASE,
+            error="invalid_base",
+            current=entry.data[CONF_BASE],
+            unique_id=lighting_unique_id,
+            finish=lambda base: self.async_update_reload_and_abort(
+                entry,
+                unique_id=lighting_unique_id(base),
+                title=lighting_title(base),
+                data_updates={CONF_BASE: base},
+            ),
         )
 
 

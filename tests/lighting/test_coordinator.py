@@ -497,3 +497,39 @@ async def test_old_web_clients_keep_working(
 
     await ws.send_json({"id": 2, "type": "propnet/rgb/subscribe", "base": "other"})
     assert (await ws.receive_json())["error"]["code"] == "not_found"
+
+
+async def test_user_moves_lighting_to_another_base_topic(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """Reconfigure checks the topic, refuses another entry's, and moves this one."""
+    entry = await start(hass, lighting_entry())
+    other = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="lighting:v1/stage/rgb",
+        data={"kind": "lighting", "base": "v1/stage/rgb"},
+    )
+    other.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure_lighting"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"base": "v1/#"}
+    )
+    assert result["errors"] == {"base": "invalid_base"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"base": "v1/stage/rgb"}
+    )
+    assert result["reason"] == "already_configured"
+
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"base": "v1/hall/rgb"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.data["base"] == "v1/hall/rgb"
+    assert entry.unique_id == "lighting:v1/hall/rgb"
+    assert entry.title == "PropNet lighting (v1/hall/rgb)"
+    send(hass, 1, 2, 3)
+    await settle(hass)
+    assert states(mqtt_mock) == []  # the old base topic is no longer served
