@@ -1,0 +1,1 @@
+"""Runs first at power-on; PropNet needs nothing here, so boot stays minimal."""

@@ -1,0 +1,104 @@
+"""Declarative sequences: a prop's behaviour (open the lid, flash, wait, close) from its config."""
+
+import asyncio
+import time
+
+from .components import CommandError
+
+
+class Actions:
+    """Runs sequences; one run per name at a time, with an optional cooldown after it."""
+
+    def __init__(self, node, named):
+        """Keep the named sequences of the config."""
+        self.node = node
+        self.named = named
+        self.running = {}
+        self.cool_until = {}
+        self.runs = 0
+
+    def busy(self, name):
+        """Return why ``name`` cannot start now, or None."""
+        if name in self.running:
+            return name + " is running"
+        until = self.cool_until.get(name)
+        if until is not None and time.ticks_diff(until, time.ticks_ms()) > 0:
+            return name + " is cooling down"
+        return None
+
+    def start(self, name, steps):
+        """Start a sequence (steps, or the name of a named one); raise busy if it cannot."""
+        if isinstance(steps, str):
+            name = steps
+            if steps not in self.named:
+                raise CommandError("unsupported_action", "no sequence named " + steps)
+            steps = self.named[steps]
+        why = self.busy(name)
+        if why:
+            raise CommandError("busy", why)
+        self.runs += 1
+        self.running[name] = asyncio.create_task(self._run(name, steps))
+
+    def trigger(self, name, steps):
+        """Start a sequence from the prop itself; a refusal is only logged."""
+        try:
+            self.start(name, steps)
+        except CommandError as e:
+            self.node.log("debug", e.message)
+
+    async def _run(self, name, steps):
+        try:
+            for step in steps:
+                if await self._step(name, step) is False:
+                    break
+        except CommandError as e:
+            self.node.log("error", "%s stopped at %s: %s" % (name, step[0], e.message))
+        finally:
+            self.running.pop(name, None)
+
+    def _seconds(self, value):
+        if isinstance(value, str):
+            value = self.node.component(value).value
+        return float(value)
+
+    async def _step(self, name, step):
+        op = step[0]
+        node = self.node
+        if op == "delay":
+            await asyncio.sleep_ms(int(self._seconds(step[1]) * 1000))
+        elif op in ("on", "off"):
+            value = step[2] if len(step) > 2 and step[2] else {}
+            comp = node.component(step[1])
+            if comp.cfg["type"] in ("light", "siren"):
+                value = dict(value)
+                value["on"] = op == "on"
+            else:
+                value = op == "on"
+            comp.command("set", value, None)
+        elif op == "set":
+            node.component(step[1]).command("set", step[2], None)
+        elif op == "event":
+            node.component(step[1]).fire(step[2])
+        elif op == "count":
+            node.component(step[1]).increment()
+        elif op == "press":
+            node.component(step[1]).command("press", None, None)
+        elif op == "run":
+            await self._run_nested(step[1])
+        elif op == "log":
+            node.log(step[1], step[2])
+        elif op == "cooldown":
+            self.cool_until[name] = time.ticks_add(
+                time.ticks_ms(), int(self._seconds(step[1]) * 1000)
+            )
+        elif op == "when":
+            if node.component(step[1]).state() != step[2]:
+                return False
+        else:
+            raise CommandError("internal", "unknown step " + str(op))
+        return True
+
+    async def _run_nested(self, name):
+        for step in self.named[name]:
+            if await self._step(name, step) is False:
+                return

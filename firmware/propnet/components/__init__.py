@@ -1,0 +1,68 @@
+"""What every component shares: built from its config, reports state, takes commands."""
+
+
+class CommandError(Exception):
+    """A command the component refuses; ``code`` is one of the contract's ack errors."""
+
+    def __init__(self, code, message):
+        """Refuse with a contract error code and a message for the user."""
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Component:
+    """One entity of the prop. ``stateful`` ones appear in the retained status."""
+
+    stateful = False
+
+    def __init__(self, node, cfg):
+        """Keep the node (for the hardware, publishing and actions) and the config."""
+        self.node = node
+        self.cfg = cfg
+        self.key = cfg.get("key")
+
+    def state(self):
+        """Return the value for the status topic."""
+        return None
+
+    def report(self, out):
+        """Add this component's part of the retained status to ``out``."""
+        out[self.key] = self.state()
+
+    def start(self):
+        """Start the tasks the component needs; called once the node runs."""
+
+    def command(self, action, value, params):
+        """Carry out a command or raise CommandError."""
+        raise CommandError("unsupported_action", action + " is not supported by " + self.key)
+
+    def safe(self):
+        """Put outputs into their safe state (before a restart or in safe mode)."""
+
+
+def flag(value):
+    """Return a bool from a command value, or raise bad_value."""
+    if value is True or value is False:
+        return value
+    raise CommandError("bad_value", "expected true or false")
+
+
+def number(value, low=None, high=None):
+    """Return a number from a command value within bounds, or raise bad_value."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise CommandError("bad_value", "expected a number")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise CommandError("bad_value", "%s is outside %s..%s" % (value, low, high))
+    return value
+
+
+# Kinds that share a module.
+_MODULES = {"number": "stored", "select": "stored", "text": "stored"}
+
+
+def build(node, cfg):
+    """Create the component for ``cfg['kind']``, importing only the modules a prop uses."""
+    kind = cfg["kind"]
+    module = __import__("propnet.components." + _MODULES.get(kind, kind), None, None, ("Component",))
+    return module.Component(node, cfg)

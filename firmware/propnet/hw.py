@@ -1,0 +1,81 @@
+"""The board behind a thin interface, so components never import machine themselves."""
+
+import gc
+
+import machine
+
+try:
+    import neopixel
+except ImportError:  # a board without the module has no addressable LEDs
+    neopixel = None
+
+_PULLS = {"up": machine.Pin.PULL_UP, "down": machine.Pin.PULL_DOWN, None: None}
+
+_RESET_CAUSES = {}
+for _name, _label in (
+    ("PWRON_RESET", "power_on"),
+    ("HARD_RESET", "hard"),
+    ("WDT_RESET", "watchdog"),
+    ("DEEPSLEEP_RESET", "deep_sleep"),
+    ("SOFT_RESET", "soft"),
+):
+    if hasattr(machine, _name):
+        _RESET_CAUSES[getattr(machine, _name)] = _label
+
+
+def output(pin, level):
+    """Return an output pin that is driven to ``level`` from its first instant."""
+    return machine.Pin(pin, machine.Pin.OUT, value=level)
+
+
+def input(pin, pull=None):  # noqa: A001 - the board's own word
+    """Return an input pin with an optional 'up' or 'down' pull."""
+    p = _PULLS[pull]
+    if p is None:
+        return machine.Pin(pin, machine.Pin.IN)
+    return machine.Pin(pin, machine.Pin.IN, p)
+
+
+def pwm(pin, freq=1000):
+    """Return a PWM output that starts dark."""
+    return machine.PWM(machine.Pin(pin, machine.Pin.OUT, value=0), freq=freq, duty_u16=0)
+
+
+def adc(pin):
+    """Return an analog input reading 0..65535."""
+    a = machine.ADC(machine.Pin(pin))
+    if hasattr(a, "atten") and hasattr(machine.ADC, "ATTN_11DB"):
+        a.atten(machine.ADC.ATTN_11DB)
+    return a
+
+
+def pixels(pin, count):
+    """Return a WS2812 strip of ``count`` pixels, or raise if the board has none."""
+    if neopixel is None:
+        raise OSError("no neopixel module")
+    return neopixel.NeoPixel(machine.Pin(pin, machine.Pin.OUT, value=0), count)
+
+
+def watchdog(timeout_ms):
+    """Return a started hardware watchdog."""
+    return machine.WDT(timeout=timeout_ms)
+
+
+def reset():
+    """Restart the board."""
+    machine.reset()
+
+
+def reset_reason():
+    """Return why the board last started, as a word."""
+    return _RESET_CAUSES.get(machine.reset_cause(), "unknown")
+
+
+def unique_id():
+    """Return the board's unique id as hex."""
+    return "".join("%02x" % b for b in machine.unique_id())
+
+
+def mem_free():
+    """Return the free heap in bytes."""
+    return gc.mem_free()

@@ -1,0 +1,312 @@
+"""The prop runtime: config to components, and the whole wire contract over MQTT."""
+
+import asyncio
+import json
+import random
+import time
+
+from . import VERSION
+from .actions import Actions
+from .components import CommandError, build
+from .mqtt import MQTTClient
+from .safety import StatusLed, feed
+
+LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40}
+IDENTIFY_MS = 5000
+
+
+def _correlation_id(value):
+    if not isinstance(value, str) or not 1 <= len(value) <= 64:
+        return None
+    for ch in value:
+        if not 32 <= ord(ch) <= 126:
+            return None
+    return value
+
+
+class Node:
+    """One prop: builds its components and keeps it on the contract, online or not."""
+
+    def __init__(self, cfg, hw, net=None, store=None, guard=None):
+        """Build every component (only diagnostics in safe mode); connect nothing yet."""
+        self.cfg = cfg
+        self.id = cfg["id"]
+        self.base = cfg["prefix"] + "/" + self.id
+        self.hw = hw
+        self.net = net
+        self.store = store
+        self.guard = guard
+        self.safe_mode = guard is not None and guard.safe_mode
+        self.log_level = LEVELS[cfg.get("log_level", "info")]
+        self.drops = {}
+        self.handlers = {}
+        self.commands = 0
+        self.components = {}
+        self.order = []
+        self.actions = Actions(self, cfg.get("actions", {}))
+        self._status_due = asyncio.Event()
+        self.led = None
+        led = cfg.get("status_led")
+        if led:
+            self.led = StatusLed(hw.output(led["pin"], 1 if led.get("invert") else 0), led.get("invert", False))
+        keep = None
+        if self.safe_mode:
+            keep = ("system",)
+        for c in cfg["components"]:
+            if keep is None or c["kind"] in keep:
+                comp = build(self, c)
+                self.order.append(comp)
+                if comp.key:
+                    self.components[comp.key] = comp
+        m = cfg["mqtt"]
+        self.client = MQTTClient(
+            cfg.get("client_id") or "propnet-" + self.id,
+            m["host"],
+            m.get("port", 1883),
+            m.get("user"),
+            m.get("password"),
+            keepalive=m.get("keepalive", 15),
+            will=(self.topic("availability"), "offline", True, 1),
+            on_message=self._on_message,
+            on_connect=self._births,
+            log=self.log,
+        )
+        self.client.ready = self._net_up
+        self.subscribe(self.topic("cmd"), self._on_cmd)
+        self.subscribe("homeassistant/status", self._on_ha_status)
+
+    # What components call
+
+    def topic(self, kind):
+        """Return this prop's topic of ``kind``."""
+        return self.base + "/" + kind
+
+    def component(self, key):
+        """Return the component of ``key`` or raise unknown_key."""
+        comp = self.components.get(key)
+        if comp is None:
+            raise CommandError("unknown_key", "no entity " + str(key))
+        return comp
+
+    def changed(self, key):
+        """A stateful component changed: the retained status goes out soon."""
+        self._status_due.set()
+
+    def telemetry(self, key, value):
+        """Publish a reading; offline, only the newest per key is kept."""
+        self.client.publish(self.topic("telemetry"), {key: value}, latest=True)
+
+    def event(self, key, kind, data=None):
+        """Publish an event; offline, events wait in order."""
+        self.client.publish(
+            self.topic("event"), {"key": key, "type": kind, "data": data or {}}, qos=1
+        )
+
+    def publish(self, topic, payload, retain=False, qos=0, latest=False):
+        """Publish anything else (RGB commands)."""
+        self.client.publish(topic, payload, retain, qos, latest)
+
+    def subscribe(self, topic, handler):
+        """Call ``handler(topic, payload)`` for messages on ``topic``."""
+        self.handlers[topic] = handler
+        self.client.subscribe(topic, 1)
+
+    def log(self, level, msg):
+        """Print, and publish to the log topic while connected (logs are not queued)."""
+        if LEVELS.get(level, 20) < self.log_level:
+            return
+        print(level, msg)
+        if self.client.connected if hasattr(self, "client") else False:
+            self.client.publish(self.topic("log"), {"level": level, "msg": msg})
+
+    def drop(self, reason):
+        """Count a message dropped for ``reason``; the first of each kind is logged."""
+        n = self.drops.get(reason, 0) + 1
+        self.drops[reason] = n
+        if n == 1:
+            self.log("warning", "dropped a message: " + reason)
+
+    # The contract
+
+    def status(self):
+        """Return the complete retained status."""
+        out = {}
+        for comp in self.order:
+            if comp.stateful:
+                comp.report(out)
+        return out
+
+    def announce(self):
+        """Return the announce, with this boot's address."""
+        a = dict(self.cfg["announce"])
+        a["sw_version"] = a.get("sw_version") or VERSION
+        if self.net is not None:
+            a["mac"] = self.net.mac()
+            ip = self.net.ip()
+            if ip:
+                a["ip"] = ip
+        if self.safe_mode:
+            keys = self.components
+            a["entities"] = [e for e in a["entities"] if e["key"] in keys]
+            a["name"] = a["name"][:54] + " (safe mode)"
+        return a
+
+    def _births(self):
+        return [
+            (self.topic("availability"), "online", True, 1),
+            (self.topic("announce"), self.announce(), True, 1),
+            (self.topic("status"), self.status(), True, 1),
+        ]
+
+    def republish(self):
+        """Publish availability, announce and status again."""
+        for topic, payload, retain, qos in self._births():
+            self.client.publish(topic, payload, retain, qos, latest=True)
+
+    def _net_up(self):
+        return self.net is None or self.net.isconnected()
+
+    def _on_message(self, topic, payload):
+        handler = self.handlers.get(topic)
+        if handler is None:
+            self.drop("unexpected_topic")
+            return
+        handler(topic, payload)
+
+    def _on_ha_status(self, topic, payload):
+        if bytes(payload) == b"online":
+            asyncio.create_task(self._republish_later())
+
+    async def _republish_later(self):
+        # Spread props out so a returning Home Assistant is not flooded.
+        await asyncio.sleep_ms(random.getrandbits(12) % 3000)
+        self.republish()
+
+    def _on_cmd(self, topic, payload):
+        try:
+            cmd = json.loads(payload)
+        except ValueError:
+            self.drop("bad_json")
+            return
+        if not isinstance(cmd, dict):
+            self.drop("not_an_object")
+            return
+        self.commands += 1
+        cid = _correlation_id(cmd.get("correlation_id"))
+        if "correlation_id" in cmd and cid is None:
+            self.drop("bad_correlation_id")
+        ack = {"correlation_id": cid, "ok": True}
+        try:
+            self._dispatch(cmd)
+        except CommandError as e:
+            ack["ok"] = False
+            ack["error"] = e.code
+            ack["message"] = e.message
+        except Exception as e:  # noqa: BLE001 - a component bug becomes an ack, not a crash
+            ack["ok"] = False
+            ack["error"] = "internal"
+            ack["message"] = repr(e)
+            self.log("error", "command failed: " + repr(e))
+        if cid is not None:
+            self.client.publish(self.topic("ack"), ack, qos=1)
+
+    def _dispatch(self, cmd):
+        action = cmd.get("action")
+        if not isinstance(action, str) or not action:
+            raise CommandError("bad_value", "the command has no action")
+        if action in ("set", "press"):
+            key = cmd.get("key")
+            if not isinstance(key, str):
+                raise CommandError("bad_value", action + " needs a key")
+            self.component(key).command(action, cmd.get("value"), cmd.get("params"))
+        elif action == "ping":
+            pass
+        elif action == "identify":
+            if self.led is not None:
+                self.led.identify_ms = IDENTIFY_MS
+            self.log("info", "identify")
+        elif action == "announce":
+            self.republish()
+        elif action == "reboot":
+            asyncio.create_task(self.reboot())
+        elif action in self.actions.named:
+            self.actions.start(action, action)
+        else:
+            raise CommandError("unsupported_action", action + " is not an action of " + self.id)
+
+    # Running
+
+    async def _status_loop(self):
+        while True:
+            await self._status_due.wait()
+            self._status_due.clear()
+            self.client.publish(self.topic("status"), self.status(), True, 1, latest=True)
+
+    async def _led_loop(self):
+        while True:
+            if self.safe_mode:
+                self.led.mode = "safe_mode"
+            elif not self._net_up():
+                self.led.mode = "no_wifi"
+            elif not self.client.connected:
+                self.led.mode = "no_broker"
+            else:
+                self.led.mode = "online"
+            await asyncio.sleep_ms(200)
+
+    async def _stable(self):
+        await asyncio.sleep_ms(int(self.cfg.get("stable_after", 30) * 1000))
+        if self.guard is not None:
+            self.guard.good()
+
+    async def run(self):
+        """Run the prop until it reboots."""
+        if self.safe_mode:
+            self.log("warning", "safe mode: too many failed boots; only networking runs")
+        wdt_s = self.cfg.get("watchdog", 0)
+        if wdt_s:
+            asyncio.create_task(feed(self.hw.watchdog(int(wdt_s * 1000)), int(wdt_s * 250)))
+        if self.net is not None:
+            asyncio.create_task(self.net.run())
+        if self.led is not None:
+            asyncio.create_task(self.led.run())
+            asyncio.create_task(self._led_loop())
+        for comp in self.order:
+            comp.start()
+        asyncio.create_task(self._status_loop())
+        asyncio.create_task(self._stable())
+        await self.client.run()
+
+    async def reboot(self):
+        """Let the ack go out, say offline, make outputs safe, and restart."""
+        deadline = time.ticks_add(time.ticks_ms(), 1000)
+        while self.client.pending() and time.ticks_diff(deadline, time.ticks_ms()) > 0:
+            await asyncio.sleep_ms(10)
+        await self.stop()
+        self.hw.reset()
+
+    async def stop(self):
+        """Shut down cleanly: outputs safe, ``offline`` published, connection closed."""
+        for comp in self.order:
+            comp.safe()
+        if self.store is not None:
+            self.store.flush()
+        await self.client.disconnect((self.topic("availability"), "offline", True, 1))
+
+
+def main(path="prop.json"):
+    """Start the prop described by ``path`` (what main.py on the board calls)."""
+    from . import hw
+    from .net import Network
+    from .safety import BootGuard
+    from .store import Store
+
+    with open(path) as f:
+        cfg = json.load(f)
+    guard = BootGuard(cfg.get("safe_mode_after", 3))
+    net = None
+    wifi = cfg.get("wifi")
+    if wifi:
+        net = Network(wifi["ssid"], wifi.get("password"), lambda lvl, m: print(lvl, m))
+    node = Node(cfg, hw, net, Store(), guard)
+    asyncio.run(node.run())

@@ -1,0 +1,1 @@
+"""The host tool for prop firmware: validate, build, deploy and simulate."""

@@ -1,0 +1,7 @@
+"""Lets the tool run as ``python -m``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,83 @@
+"""The `propnet-firmware` command: validate, build, deploy and simulate prop configs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+import sys
+
+from .build import BuildError, build
+from .deploy import DeployError, deploy
+from .loader import ConfigError
+from .schema import compile_config, plain
+from .simulate import simulate
+
+
+def _broker(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit():
+        raise argparse.ArgumentTypeError("expected HOST:PORT")
+    return host, int(port)
+
+
+def parser() -> argparse.ArgumentParser:
+    """Return the command line parser."""
+    p = argparse.ArgumentParser(
+        prog="propnet-firmware", description="Check, build and run PropNet prop configs."
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    v = sub.add_parser("validate", help="check configs; errors name file and line")
+    v.add_argument("configs", nargs="+", type=Path)
+    v.add_argument("--show", action="store_true", help="print the compiled prop.json")
+    b = sub.add_parser("build", help="config to prop.json and compiled firmware")
+    b.add_argument("config", type=Path)
+    b.add_argument("-o", "--out", type=Path, help="output folder (default build/<id>)")
+    b.add_argument("--source", action="store_true", help="copy .py instead of compiling .mpy")
+    d = sub.add_parser("deploy", help="build, copy changed files with mpremote, reset")
+    d.add_argument("config", type=Path)
+    d.add_argument("--port", required=True, help="serial port of the board")
+    d.add_argument("--no-reset", action="store_true")
+    d.add_argument("--resume", action="store_true", help="do not soft-reset when connecting")
+    s = sub.add_parser("simulate", help="run the prop here under MicroPython's unix port")
+    s.add_argument("config", type=Path)
+    s.add_argument("--broker", type=_broker, default=("127.0.0.1", 1883), metavar="HOST:PORT")
+    s.add_argument("--prefix")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; returns the exit code."""
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            for config in (c for c in args.configs if c.name != "secrets.yaml"):
+                prop = compile_config(config)
+                if args.show:
+                    print(json.dumps(plain(prop), indent=2))
+                print(f"{config}: ok ({len(prop['announce']['entities'])} entities)")
+            return 0
+        if args.command == "build":
+            out = args.out or Path("build") / compile_config(args.config)["id"]
+            manifest = build(args.config, out, mpy=not args.source)
+            print(f"built {len(manifest)} files into {out}")
+            return 0
+        if args.command == "deploy":
+            out = Path("build") / compile_config(args.config)["id"]
+            build(args.config, out)
+            copied = deploy(out, args.port, reset=not args.no_reset, resume=args.resume)
+            print(f"copied {len(copied)} changed files" + (": " + ", ".join(copied) if copied else ""))
+            return 0
+        host, port = args.broker
+        return simulate(args.config, host, port, args.prefix)
+    except ConfigError as err:
+        for file, line, message in err.problems:
+            print(f"{file}:{line}: {message}", file=sys.stderr)
+        return 1
+    except (BuildError, DeployError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

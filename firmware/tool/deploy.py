@@ -1,0 +1,92 @@
+"""Copies a build to a board with mpremote: only the files whose hash changed, then reset."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import shutil
+import subprocess
+import sys
+
+from .build import MANIFEST
+
+# Runs on the board: prints {path: sha256 or null} for the paths given.
+_HASHES = """
+import hashlib, json, binascii
+out = {}
+for p in %s:
+    try:
+        h = hashlib.sha256()
+        with open(p, 'rb') as f:
+            while True:
+                b = f.read(512)
+                if not b:
+                    break
+                h.update(b)
+        out[p] = binascii.hexlify(h.digest()).decode()
+    except OSError:
+        out[p] = None
+print('HASHES' + json.dumps(out))
+"""
+
+_MKDIRS = """
+import os
+for d in %s:
+    try:
+        os.mkdir(d)
+    except OSError:
+        pass
+"""
+
+
+class DeployError(Exception):
+    """mpremote failed; the message carries its output."""
+
+
+def _mpremote() -> list[str]:
+    found = shutil.which("mpremote")
+    return [found] if found else [sys.executable, "-m", "mpremote"]
+
+
+def _run(port: str, args: list[str], resume: bool) -> str:
+    cmd = [*_mpremote(), "connect", port]
+    if resume:
+        cmd.append("resume")
+    result = subprocess.run([*cmd, *args], capture_output=True, text=True, check=False, timeout=120)
+    if result.returncode != 0:
+        raise DeployError(f"mpremote {' '.join(args[:2])} failed: {result.stderr.strip() or result.stdout.strip()}")
+    return result.stdout
+
+
+def remote_hashes(port: str, paths: list[str], resume: bool = False) -> dict[str, str | None]:
+    """Return the sha256 of each path on the board (None where missing)."""
+    output = _run(port, ["exec", _HASHES % json.dumps(paths)], resume)
+    for line in output.splitlines():
+        if line.startswith("HASHES"):
+            result: dict[str, str | None] = json.loads(line[len("HASHES") :])
+            return result
+    raise DeployError(f"the board did not report its files: {output.strip()}")
+
+
+def deploy(build_dir: Path, port: str, *, reset: bool = True, resume: bool = False) -> list[str]:
+    """Copy what changed in ``build_dir`` to the board on ``port``; return the copied paths."""
+    manifest: dict[str, str] = json.loads((build_dir / MANIFEST).read_text())
+    paths = sorted(manifest)
+    have = remote_hashes(port, paths, resume)
+    changed = [p for p in paths if have.get(p) != manifest[p]]
+    if changed:
+        folders = sorted({str(Path(p).parent) for p in changed if str(Path(p).parent) != "."})
+        expanded: list[str] = []
+        for folder in folders:
+            parts = Path(folder).parts
+            for i in range(1, len(parts) + 1):
+                f = "/".join(parts[:i])
+                if f not in expanded:
+                    expanded.append(f)
+        args: list[str] = ["exec", _MKDIRS % json.dumps(expanded)]
+        for p in changed:
+            args += ["+", "cp", str(build_dir / p), ":" + p]
+        _run(port, args, resume)
+    if reset:
+        _run(port, ["reset"], resume)
+    return changed
