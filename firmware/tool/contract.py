@@ -10,11 +10,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _load() -> None:
-    # Importing custom_components.propnet would run the integration's
-    # __init__, which needs Home Assistant. Placeholder parents let the plain
-    # protocol package load alone; they are removed again so that a later
-    # import of the real integration (in the same test process) is unaffected.
-    placed = []
+    # Importing custom_components.propnet runs the integration's __init__,
+    # which needs Home Assistant. Where it is installed that is fine; where
+    # not (a prop builder's laptop), placeholder parents let the plain
+    # protocol package load alone.
+    try:
+        import homeassistant  # noqa: F401, PLC0415
+    except ImportError:
+        pass
+    else:
+        return
     for name, folder in (
         ("custom_components", ROOT / "custom_components"),
         ("custom_components.propnet", ROOT / "custom_components" / "propnet"),
@@ -23,14 +28,6 @@ def _load() -> None:
             module = types.ModuleType(name)
             module.__path__ = [str(folder)]
             sys.modules[name] = module
-            placed.append(name)
-    try:
-        import custom_components.propnet.protocol.messages  # noqa: F401
-        import custom_components.propnet.protocol.names  # noqa: F401
-        import custom_components.propnet.protocol.rgb  # noqa: F401
-    finally:
-        for name in placed:
-            del sys.modules[name]
 
 
 _load()

@@ -1,0 +1,87 @@
+"""The firmware's MQTT client against a real mosquitto, on the real MicroPython."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import signal
+
+from tests.harness.broker import Broker
+from tests.harness.procs import wait_until
+from tests.harness.virtual_prop import mp_script
+from tests.harness.watcher import Watcher
+
+
+def _lines(log: Path) -> list[str]:
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def _wait_line(log: Path, prefix: str, count: int = 1, timeout: float = 15) -> str:
+    def found() -> str | None:
+        hits = [line for line in _lines(log) if line.startswith(prefix)]
+        return hits[count - 1] if len(hits) >= count else None
+
+    try:
+        return wait_until(found, timeout, f"{prefix!r} from the client", 0.02)
+    except TimeoutError:
+        raise AssertionError("\n".join(_lines(log))) from None
+
+
+def test_a_pending_qos1_publish_survives_a_broker_restart(tmp_path: Path) -> None:
+    """Sent but not acknowledged when the broker dies: delivered after reconnect."""
+    broker = Broker(tmp_path / "broker").start()
+    log = tmp_path / "client.log"
+    client = mp_script("mqtt_session.py", [str(broker.port)], log, tmp_path)
+    client.start()
+    try:
+        _wait_line(log, "up ", 1)
+        # A frozen broker takes the PUBLISH into its socket but never acks it.
+        assert broker.process.proc is not None
+        broker.process.proc.send_signal(signal.SIGSTOP)
+        (tmp_path / "publish").touch()
+        assert _wait_line(log, "published") == "published inflight=1"
+        broker.kill()
+        _wait_line(log, "down")
+        broker.start()
+        _wait_line(log, "up ", 2)
+        delivered = _wait_line(log, "delivered")
+        assert "resent=1" in delivered
+        with Watcher(broker.port, "session/#") as watcher:
+            kept = watcher.wait_for("session/pending")
+            state = watcher.wait_for("session/state")
+        assert (kept.payload, kept.retain) == (b"kept", True)
+        assert state.payload == b"online"
+    finally:
+        client.stop()
+        broker.stop()
+
+
+def test_a_killed_client_is_marked_offline_by_its_last_will(tmp_path: Path, broker: Broker) -> None:
+    """SIGKILL leaves no chance to say goodbye: the broker publishes the will."""
+    log = tmp_path / "client.log"
+    client = mp_script("mqtt_session.py", [str(broker.port)], log, tmp_path)
+    client.start()
+    with Watcher(broker.port, "session/state") as watcher:
+        watcher.wait_for("session/state", match=lambda m: m.payload == b"online")
+        mark = watcher.mark()
+        client.kill()
+        will = watcher.wait_for("session/state", since=mark)
+    assert will.payload == b"offline"
+
+
+def test_the_client_notices_a_closed_connection_at_once(tmp_path: Path) -> None:
+    """A broker that goes away is noticed by the socket closing, not by keep-alive."""
+    broker = Broker(tmp_path / "broker").start()
+    log = tmp_path / "client.log"
+    client = mp_script("mqtt_session.py", [str(broker.port)], log, tmp_path)
+    client.start()
+    try:
+        _wait_line(log, "up ", 1)
+        broker.stop()
+        # keepalive is 30 s in the script; seeing "down" within 5 s proves the
+        # client reacted to the socket, not to a missing PINGRESP.
+        _wait_line(log, "down", timeout=5)
+        broker.start()
+        _wait_line(log, "up ", 2, timeout=10)
+    finally:
+        client.stop()
+        broker.stop()
