@@ -14,6 +14,8 @@ def _load() -> None:
     # which needs Home Assistant. Where it is installed that is fine; where
     # not (a prop builder's laptop), placeholder parents let the plain
     # protocol package load alone.
+    if str(ROOT) not in sys.path:
+        sys.path.append(str(ROOT))
     try:
         import homeassistant  # noqa: F401, PLC0415
     except ImportError:

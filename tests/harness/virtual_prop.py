@@ -34,7 +34,14 @@ class VirtualProp:
         self.folder = folder
         prepare(path, folder, host, port, prefix=prefix, extra=extra)
         argv, env = command(folder)
-        self.process = Process(path.stem, argv, folder / "prop.log", cwd=folder, env=env)
+        # As `propnet-firmware simulate` does: a reboot (exit code RESET_EXIT)
+        # starts the prop again, like a board coming back after machine.reset().
+        loop = (
+            f'while :; do "$@"; code=$?; [ "$code" -eq {RESET_EXIT} ] || exit "$code"; done'
+        )
+        self.process = Process(
+            path.stem, ["sh", "-c", loop, "prop", *argv], folder / "prop.log", cwd=folder, env=env
+        )
 
     def start(self) -> Self:
         """Power the prop on."""
