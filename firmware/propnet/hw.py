@@ -28,7 +28,7 @@ def output(pin, level):
     return machine.Pin(pin, machine.Pin.OUT, value=level)
 
 
-def input(pin, pull=None):  # noqa: A001 - the board's own word
+def input(pin, pull=None):
     """Return an input pin with an optional 'up' or 'down' pull."""
     p = _PULLS[pull]
     if p is None:
@@ -38,7 +38,9 @@ def input(pin, pull=None):  # noqa: A001 - the board's own word
 
 def pwm(pin, freq=1000):
     """Return a PWM output that starts dark."""
-    return machine.PWM(machine.Pin(pin, machine.Pin.OUT, value=0), freq=freq, duty_u16=0)
+    return machine.PWM(
+        machine.Pin(pin, machine.Pin.OUT, value=0), freq=freq, duty_u16=0
+    )
 
 
 def adc(pin):

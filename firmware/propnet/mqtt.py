@@ -191,7 +191,11 @@ class MQTTClient:
         """Queue a message; returns at once whether the broker is up or not."""
         if latest:
             old = self._latest.get(topic)
-            if old is not None and isinstance(payload, dict) and isinstance(old.payload, dict):
+            if (
+                old is not None
+                and isinstance(payload, dict)
+                and isinstance(old.payload, dict)
+            ):
                 old.payload.update(payload)
                 old.retain = retain
                 old.qos = qos
@@ -227,7 +231,9 @@ class MQTTClient:
                 self._close()
                 # Full jitter between half and all of the delay spreads props
                 # that lost the same broker.
-                await asyncio.sleep_ms(delay // 2 + random.getrandbits(16) % (delay // 2 + 1))
+                await asyncio.sleep_ms(
+                    delay // 2 + random.getrandbits(16) % (delay // 2 + 1)
+                )
                 delay = min(delay * 2, self.backoff_ms[1])
                 continue
             delay = self.backoff_ms[0]
@@ -248,14 +254,18 @@ class MQTTClient:
         self._reader = reader
         self._writer = writer
         writer.write(
-            connect_packet(self.client_id, self.keepalive, self.will, self.user, self.password)
+            connect_packet(
+                self.client_id, self.keepalive, self.will, self.user, self.password
+            )
         )
         await writer.drain()
         kind, body = await asyncio.wait_for_ms(self._read_packet(), 5000)
         if kind != CONNACK or len(body) != 2:
             raise MQTTError("expected CONNACK")
         if body[1]:
-            raise MQTTError("broker refused: " + CONNACK_ERRORS.get(body[1], str(body[1])))
+            raise MQTTError(
+                "broker refused: " + CONNACK_ERRORS.get(body[1], str(body[1]))
+            )
 
     def _close(self):
         self.connected = False
@@ -310,7 +320,10 @@ class MQTTClient:
             return
         idle = time.ticks_diff(time.ticks_ms(), self._sent_ms)
         ping_ms = self.keepalive * 500
-        if self._pong_due is not None and time.ticks_diff(time.ticks_ms(), self._pong_due) > 0:
+        if (
+            self._pong_due is not None
+            and time.ticks_diff(time.ticks_ms(), self._pong_due) > 0
+        ):
             raise MQTTError("no PINGRESP from broker")
         if self._inflight and self._oldest_inflight_overdue():
             raise MQTTError("no PUBACK from broker")
@@ -319,7 +332,9 @@ class MQTTClient:
             self._pong_due = time.ticks_add(time.ticks_ms(), self.keepalive * 1000)
             return
         try:
-            await asyncio.wait_for_ms(self._wake.wait(), max(50, min(ping_ms - idle, 1000)))
+            await asyncio.wait_for_ms(
+                self._wake.wait(), max(50, min(ping_ms - idle, 1000))
+            )
         except asyncio.TimeoutError:
             pass
 
@@ -346,7 +361,9 @@ class MQTTClient:
             self._inflight[pid] = msg
             self._inflight_sent[pid] = time.ticks_ms()
         await self._write(
-            publish_packet(msg.topic, _encode(msg.payload), msg.retain, msg.qos, pid, msg.dup)
+            publish_packet(
+                msg.topic, _encode(msg.payload), msg.retain, msg.qos, pid, msg.dup
+            )
         )
         self.stats["published"] += 1
 
@@ -415,9 +432,8 @@ class MQTTClient:
             self._inflight_sent.pop(pid, None)
         elif kind_high == PINGRESP:
             self._pong_due = None
-        elif kind_high == SUBACK:
-            if 0x80 in body[2:]:
-                self._log("error", "broker refused a subscription")
+        elif kind_high == SUBACK and 0x80 in body[2:]:
+            self._log("error", "broker refused a subscription")
 
     async def disconnect(self, last=None):
         """Publish ``last`` (topic, payload, retain, qos) and close cleanly; stop reconnecting."""

@@ -64,5 +64,7 @@ class Network:
                     break
                 await asyncio.sleep_ms(250)
             if not self.wlan.isconnected():
-                await asyncio.sleep_ms(delay // 2 + random.getrandbits(16) % (delay // 2 + 1))
+                await asyncio.sleep_ms(
+                    delay // 2 + random.getrandbits(16) % (delay // 2 + 1)
+                )
                 delay = min(delay * 2, self.backoff_ms[1])

@@ -48,7 +48,10 @@ class Node:
         self.led = None
         led = cfg.get("status_led")
         if led:
-            self.led = StatusLed(hw.output(led["pin"], 1 if led.get("invert") else 0), led.get("invert", False))
+            self.led = StatusLed(
+                hw.output(led["pin"], 1 if led.get("invert") else 0),
+                led.get("invert", False),
+            )
         keep = None
         if self.safe_mode:
             keep = ("system",)
@@ -89,7 +92,7 @@ class Node:
         return comp
 
     def changed(self, key):
-        """A stateful component changed: the retained status goes out soon."""
+        """Note that a stateful component changed; the retained status goes out soon."""
         self._status_due.set()
 
     def telemetry(self, key, value):
@@ -232,7 +235,9 @@ class Node:
         elif action in self.actions.named:
             self.actions.start(action, action)
         else:
-            raise CommandError("unsupported_action", action + " is not an action of " + self.id)
+            raise CommandError(
+                "unsupported_action", action + " is not an action of " + self.id
+            )
 
     # Running
 
@@ -240,7 +245,9 @@ class Node:
         while True:
             await self._status_due.wait()
             self._status_due.clear()
-            self.client.publish(self.topic("status"), self.status(), True, 1, latest=True)
+            self.client.publish(
+                self.topic("status"), self.status(), True, 1, latest=True
+            )
 
     async def _led_loop(self):
         while True:
@@ -262,10 +269,14 @@ class Node:
     async def run(self):
         """Run the prop until it reboots."""
         if self.safe_mode:
-            self.log("warning", "safe mode: too many failed boots; only networking runs")
+            self.log(
+                "warning", "safe mode: too many failed boots; only networking runs"
+            )
         wdt_s = self.cfg.get("watchdog", 0)
         if wdt_s:
-            asyncio.create_task(feed(self.hw.watchdog(int(wdt_s * 1000)), int(wdt_s * 250)))
+            asyncio.create_task(
+                feed(self.hw.watchdog(int(wdt_s * 1000)), int(wdt_s * 250))
+            )
         if self.net is not None:
             asyncio.create_task(self.net.run())
         if self.led is not None:
@@ -307,6 +318,6 @@ def main(path="prop.json"):
     net = None
     wifi = cfg.get("wifi")
     if wifi:
-        net = Network(wifi["ssid"], wifi.get("password"), lambda lvl, m: print(lvl, m))
+        net = Network(wifi["ssid"], wifi.get("password"), print)
     node = Node(cfg, hw, net, Store(), guard)
     asyncio.run(node.run())

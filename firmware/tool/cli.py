@@ -24,7 +24,8 @@ def _broker(value: str) -> tuple[str, int]:
 def parser() -> argparse.ArgumentParser:
     """Return the command line parser."""
     p = argparse.ArgumentParser(
-        prog="propnet-firmware", description="Check, build and run PropNet prop configs."
+        prog="propnet-firmware",
+        description="Check, build and run PropNet prop configs.",
     )
     sub = p.add_subparsers(dest="command", required=True)
     v = sub.add_parser("validate", help="check configs; errors name file and line")
@@ -33,15 +34,23 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="config to prop.json and compiled firmware")
     b.add_argument("config", type=Path)
     b.add_argument("-o", "--out", type=Path, help="output folder (default build/<id>)")
-    b.add_argument("--source", action="store_true", help="copy .py instead of compiling .mpy")
+    b.add_argument(
+        "--source", action="store_true", help="copy .py instead of compiling .mpy"
+    )
     d = sub.add_parser("deploy", help="build, copy changed files with mpremote, reset")
     d.add_argument("config", type=Path)
     d.add_argument("--port", required=True, help="serial port of the board")
     d.add_argument("--no-reset", action="store_true")
-    d.add_argument("--resume", action="store_true", help="do not soft-reset when connecting")
-    s = sub.add_parser("simulate", help="run the prop here under MicroPython's unix port")
+    d.add_argument(
+        "--resume", action="store_true", help="do not soft-reset when connecting"
+    )
+    s = sub.add_parser(
+        "simulate", help="run the prop here under MicroPython's unix port"
+    )
     s.add_argument("config", type=Path)
-    s.add_argument("--broker", type=_broker, default=("127.0.0.1", 1883), metavar="HOST:PORT")
+    s.add_argument(
+        "--broker", type=_broker, default=("127.0.0.1", 1883), metavar="HOST:PORT"
+    )
     s.add_argument("--prefix")
     return p
 
@@ -66,7 +75,10 @@ def main(argv: list[str] | None = None) -> int:
             out = Path("build") / compile_config(args.config)["id"]
             build(args.config, out)
             copied = deploy(out, args.port, reset=not args.no_reset, resume=args.resume)
-            print(f"copied {len(copied)} changed files" + (": " + ", ".join(copied) if copied else ""))
+            print(
+                f"copied {len(copied)} changed files"
+                + (": " + ", ".join(copied) if copied else "")
+            )
             return 0
         host, port = args.broker
         return simulate(args.config, host, port, args.prefix)

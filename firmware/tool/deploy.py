@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-import shutil
 import subprocess
 import sys
 
-from .build import MANIFEST
+from .build import MANIFEST, installed
 
 # Runs on the board: prints {path: sha256 or null} for the paths given.
 _HASHES = """
@@ -44,7 +43,7 @@ class DeployError(Exception):
 
 
 def _mpremote() -> list[str]:
-    found = shutil.which("mpremote")
+    found = installed("mpremote")
     return [found] if found else [sys.executable, "-m", "mpremote"]
 
 
@@ -52,13 +51,19 @@ def _run(port: str, args: list[str], resume: bool) -> str:
     cmd = [*_mpremote(), "connect", port]
     if resume:
         cmd.append("resume")
-    result = subprocess.run([*cmd, *args], capture_output=True, text=True, check=False, timeout=120)
+    result = subprocess.run(
+        [*cmd, *args], capture_output=True, text=True, check=False, timeout=120
+    )
     if result.returncode != 0:
-        raise DeployError(f"mpremote {' '.join(args[:2])} failed: {result.stderr.strip() or result.stdout.strip()}")
+        raise DeployError(
+            f"mpremote {' '.join(args[:2])} failed: {result.stderr.strip() or result.stdout.strip()}"
+        )
     return result.stdout
 
 
-def remote_hashes(port: str, paths: list[str], resume: bool = False) -> dict[str, str | None]:
+def remote_hashes(
+    port: str, paths: list[str], resume: bool = False
+) -> dict[str, str | None]:
     """Return the sha256 of each path on the board (None where missing)."""
     output = _run(port, ["exec", _HASHES % json.dumps(paths)], resume)
     for line in output.splitlines():
@@ -68,14 +73,18 @@ def remote_hashes(port: str, paths: list[str], resume: bool = False) -> dict[str
     raise DeployError(f"the board did not report its files: {output.strip()}")
 
 
-def deploy(build_dir: Path, port: str, *, reset: bool = True, resume: bool = False) -> list[str]:
+def deploy(
+    build_dir: Path, port: str, *, reset: bool = True, resume: bool = False
+) -> list[str]:
     """Copy what changed in ``build_dir`` to the board on ``port``; return the copied paths."""
     manifest: dict[str, str] = json.loads((build_dir / MANIFEST).read_text())
     paths = sorted(manifest)
     have = remote_hashes(port, paths, resume)
     changed = [p for p in paths if have.get(p) != manifest[p]]
     if changed:
-        folders = sorted({str(Path(p).parent) for p in changed if str(Path(p).parent) != "."})
+        folders = sorted(
+            {str(Path(p).parent) for p in changed if str(Path(p).parent) != "."}
+        )
         expanded: list[str] = []
         for folder in folders:
             parts = Path(folder).parts

@@ -41,7 +41,7 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     out.line = node.start_mark.line + 1
     out.lines = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
         if not isinstance(key, str):
             raise yaml.MarkedYAMLError(
                 problem="keys must be text", problem_mark=key_node.start_mark
@@ -50,13 +50,14 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
             raise yaml.MarkedYAMLError(
                 problem=f"{key!r} appears twice", problem_mark=key_node.start_mark
             )
-        out[key] = loader.construct_object(value_node, deep=True)
+        out[key] = loader.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
         out.lines[key] = key_node.start_mark.line + 1
     return out
 
 
 def _sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
-    out = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    construct = loader.construct_object
+    out = LineList(construct(child, deep=True) for child in node.value)  # type: ignore[no-untyped-call]
     out.line = node.start_mark.line + 1
     out.lines = [child.start_mark.line + 1 for child in node.value]
     return out
@@ -82,19 +83,36 @@ def load(path: Path) -> Any:
     secrets_file = path.parent / "secrets.yaml"
     secrets: dict[str, Any] = {}
     if secrets_file.exists():
-        loaded = yaml.safe_load(secrets_file.read_text()) or {}
+        try:
+            loaded = yaml.safe_load(secrets_file.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as err:
+            raise ConfigError(
+                [(str(secrets_file), 1, f"cannot be read: {err}")]
+            ) from None
         if not isinstance(loaded, dict):
-            raise ConfigError([(str(secrets_file), 1, "must be a mapping of names to values")])
+            raise ConfigError(
+                [(str(secrets_file), 1, "must be a mapping of names to values")]
+            )
         secrets = loaded
-    text = path.read_text()
-    loader = _Loader(text)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError([(str(path), 1, f"not UTF-8 text: {err.reason}")]) from None
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as err:
+        raise ConfigError([(str(path), 1, str(err))]) from None
     loader.secrets = secrets
     loader.secrets_file = secrets_file
     try:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark
+        mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark is not None else 1
-        raise ConfigError([(str(path), line, str(err.problem))]) from None
+        raise ConfigError(
+            [(str(path), line, str(err.problem or err.context))]
+        ) from None
+    except yaml.YAMLError as err:
+        raise ConfigError([(str(path), 1, str(err))]) from None
     finally:
-        loader.dispose()
+        loader.dispose()  # type: ignore[no-untyped-call]

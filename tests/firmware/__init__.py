@@ -1,0 +1,1 @@
+"""Tests of the prop firmware and its host tool."""

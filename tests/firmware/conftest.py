@@ -9,6 +9,9 @@ import pytest_socket
 
 from tests.harness.broker import Broker
 
+# MicroPython scripts: test_on_micropython.py runs them on the unix port.
+collect_ignore_glob = ["mp/*"]
+
 
 @pytest.fixture(autouse=True)
 def real_sockets(socket_enabled: None) -> None:

@@ -32,7 +32,9 @@ def coffin(
     watcher.close()
 
 
-def command(watcher: Watcher, action: str, **fields: object) -> tuple[messages.Ack, float]:
+def command(
+    watcher: Watcher, action: str, **fields: object
+) -> tuple[messages.Ack, float]:
     """Send a command as the hub does; return its ack and how long it took."""
     cid = commands.new_ulid()
     payload = commands.build_command(action, correlation_id=cid, **fields)
@@ -51,9 +53,11 @@ def status(watcher: Watcher, since: int, match: object = None) -> dict[str, obje
     return value
 
 
-def test_it_starts_with_availability_announce_status_in_that_order(coffin: tuple[VirtualProp, Watcher]) -> None:
+def test_it_starts_with_availability_announce_status_in_that_order(
+    coffin: tuple[VirtualProp, Watcher],
+) -> None:
     """Section 6: online, announce, status, all retained; the announce passes the hub's parser."""
-    prop, watcher = coffin
+    _, watcher = coffin
     online = watcher.wait_for(f"{BASE}/availability")
     announce = watcher.wait_for(f"{BASE}/announce")
     first = watcher.wait_for(f"{BASE}/status")
@@ -62,15 +66,27 @@ def test_it_starts_with_availability_announce_status_in_that_order(coffin: tuple
     parsed = messages.parse_announce(announce.payload, "coffin_jumper")
     assert parsed.warnings == ()
     keys = {e.key for e in parsed.entities}
-    assert {"lid", "scare", "motion", "triggers", "eyes", "delay", "mode", "scared"} <= keys
-    assert parsed.mac is not None and parsed.mac.startswith("02:")
+    assert {
+        "lid",
+        "scare",
+        "motion",
+        "triggers",
+        "eyes",
+        "delay",
+        "mode",
+        "scared",
+    } <= keys
+    assert parsed.mac is not None
+    assert parsed.mac.startswith("02:")
     values, problems = messages.parse_values(first.payload, parsed, sensors_only=False)
     assert problems == []
     assert values["lid"] is False
     assert values["mode"] == "armed"
 
 
-def test_set_is_acked_within_two_seconds_and_status_follows(coffin: tuple[VirtualProp, Watcher]) -> None:
+def test_set_is_acked_within_two_seconds_and_status_follows(
+    coffin: tuple[VirtualProp, Watcher],
+) -> None:
     """A set command: ok ack, then a complete retained status with the new value."""
     _, watcher = coffin
     mark = watcher.mark()
@@ -111,7 +127,10 @@ def test_press_runs_the_scare_sequence(coffin: tuple[VirtualProp, Watcher]) -> N
     ],
 )
 def test_bad_commands_get_the_contracts_errors(
-    coffin: tuple[VirtualProp, Watcher], action: str, fields: dict[str, object], error: str
+    coffin: tuple[VirtualProp, Watcher],
+    action: str,
+    fields: dict[str, object],
+    error: str,
 ) -> None:
     """Unknown actions and keys and bad values are refused with the right code."""
     _, watcher = coffin
@@ -122,7 +141,7 @@ def test_bad_commands_get_the_contracts_errors(
 
 
 def test_built_in_actions(coffin: tuple[VirtualProp, Watcher]) -> None:
-    """ping and identify are acked; announce republishes announce and status."""
+    """Ping and identify are acked; announce republishes announce and status."""
     _, watcher = coffin
     assert command(watcher, "ping")[0].ok
     assert command(watcher, "identify")[0].ok
@@ -132,7 +151,9 @@ def test_built_in_actions(coffin: tuple[VirtualProp, Watcher]) -> None:
     watcher.wait_for(f"{BASE}/status", since=mark)
 
 
-def test_home_assistant_coming_online_brings_a_re_announce(coffin: tuple[VirtualProp, Watcher]) -> None:
+def test_home_assistant_coming_online_brings_a_re_announce(
+    coffin: tuple[VirtualProp, Watcher],
+) -> None:
     """homeassistant/status online: announce, availability and status within 3 s."""
     _, watcher = coffin
     mark = watcher.mark()
@@ -141,13 +162,19 @@ def test_home_assistant_coming_online_brings_a_re_announce(coffin: tuple[Virtual
         watcher.wait_for(f"{BASE}/{kind}", since=mark, timeout=5)
 
 
-def test_reboot_says_offline_and_comes_back(coffin: tuple[VirtualProp, Watcher]) -> None:
+def test_reboot_says_offline_and_comes_back(
+    coffin: tuple[VirtualProp, Watcher],
+) -> None:
     """reboot: acked, offline, then the prop starts again and is online."""
     _, watcher = coffin
     mark = watcher.mark()
     assert command(watcher, "reboot")[0].ok
-    watcher.wait_for(f"{BASE}/availability", since=mark, match=lambda m: m.payload == b"offline")
-    watcher.wait_for(f"{BASE}/availability", since=mark, match=lambda m: m.payload == b"online")
+    watcher.wait_for(
+        f"{BASE}/availability", since=mark, match=lambda m: m.payload == b"offline"
+    )
+    watcher.wait_for(
+        f"{BASE}/availability", since=mark, match=lambda m: m.payload == b"online"
+    )
 
 
 def test_power_loss_is_seen_through_the_last_will(
@@ -177,11 +204,23 @@ def test_the_receiver_follows_and_the_sender_sends_rgb(
         mark = watcher.mark()
         watcher.publish(
             "v1/demo/rgb/state",
-            json.dumps({"r": 1, "g": 2, "b": 3, "seq": 9, "ts": 0, "src": "t", "cmdId": commands.new_ulid()}),
+            json.dumps(
+                {
+                    "r": 1,
+                    "g": 2,
+                    "b": 3,
+                    "seq": 9,
+                    "ts": 0,
+                    "src": "t",
+                    "cmdId": commands.new_ulid(),
+                }
+            ),
             retain=True,
         )
         seen = watcher.wait_for(
-            "propnet/rgb_receiver/status", since=mark, match=lambda m: b"[1, 2, 3]" in m.payload
+            "propnet/rgb_receiver/status",
+            since=mark,
+            match=lambda m: b"[1, 2, 3]" in m.payload,
         )
         receiver.stop()
     assert json.loads(seen.payload)["strip"]["rgb"] == [1, 2, 3]

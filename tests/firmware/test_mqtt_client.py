@@ -55,7 +55,9 @@ def test_a_pending_qos1_publish_survives_a_broker_restart(tmp_path: Path) -> Non
         broker.stop()
 
 
-def test_a_killed_client_is_marked_offline_by_its_last_will(tmp_path: Path, broker: Broker) -> None:
+def test_a_killed_client_is_marked_offline_by_its_last_will(
+    tmp_path: Path, broker: Broker
+) -> None:
     """SIGKILL leaves no chance to say goodbye: the broker publishes the will."""
     log = tmp_path / "client.log"
     client = mp_script("mqtt_session.py", [str(broker.port)], log, tmp_path)

@@ -36,11 +36,13 @@ class VirtualProp:
         argv, env = command(folder)
         # As `propnet-firmware simulate` does: a reboot (exit code RESET_EXIT)
         # starts the prop again, like a board coming back after machine.reset().
-        loop = (
-            f'while :; do "$@"; code=$?; [ "$code" -eq {RESET_EXIT} ] || exit "$code"; done'
-        )
+        loop = f'while :; do "$@"; code=$?; [ "$code" -eq {RESET_EXIT} ] || exit "$code"; done'
         self.process = Process(
-            path.stem, ["sh", "-c", loop, "prop", *argv], folder / "prop.log", cwd=folder, env=env
+            path.stem,
+            ["sh", "-c", loop, "prop", *argv],
+            folder / "prop.log",
+            cwd=folder,
+            env=env,
         )
 
     def start(self) -> Self:

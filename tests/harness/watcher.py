@@ -42,10 +42,14 @@ class Watcher:
 
     def _on_message(self, _c: Any, _u: Any, msg: mqtt.MQTTMessage) -> None:
         with self._cond:
-            self.messages.append(Seen(msg.topic, msg.payload, msg.retain, time.monotonic()))
+            self.messages.append(
+                Seen(msg.topic, msg.payload, msg.retain, time.monotonic())
+            )
             self._cond.notify_all()
 
-    def publish(self, topic: str, payload: str | bytes, qos: int = 1, retain: bool = False) -> float:
+    def publish(
+        self, topic: str, payload: str | bytes, qos: int = 1, retain: bool = False
+    ) -> float:
         """Publish and return the time it was handed to the broker."""
         info = self.client.publish(topic, payload, qos=qos, retain=retain)
         info.wait_for_publish(5)
@@ -64,7 +68,9 @@ class Watcher:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     got = [m.topic for m in self.messages[since:]]
-                    raise TimeoutError(f"nothing on {topic} within {timeout} s; saw {got}")
+                    raise TimeoutError(
+                        f"nothing on {topic} within {timeout} s; saw {got}"
+                    )
                 self._cond.wait(left)
 
     def mark(self) -> int:

@@ -24,7 +24,7 @@ class Component:
 
     def state(self):
         """Return the value for the status topic."""
-        return None
+        return
 
     def report(self, out):
         """Add this component's part of the retained status to ``out``."""
@@ -35,7 +35,9 @@ class Component:
 
     def command(self, action, value, params):
         """Carry out a command or raise CommandError."""
-        raise CommandError("unsupported_action", action + " is not supported by " + self.key)
+        raise CommandError(
+            "unsupported_action", action + " is not supported by " + self.key
+        )
 
     def safe(self):
         """Put outputs into their safe state (before a restart or in safe mode)."""
@@ -64,5 +66,7 @@ _MODULES = {"number": "stored", "select": "stored", "text": "stored"}
 def build(node, cfg):
     """Create the component for ``cfg['kind']``, importing only the modules a prop uses."""
     kind = cfg["kind"]
-    module = __import__("propnet.components." + _MODULES.get(kind, kind), None, None, ("Component",))
+    module = __import__(
+        "propnet.components." + _MODULES.get(kind, kind), None, None, ("Component",)
+    )
     return module.Component(node, cfg)

@@ -57,5 +57,7 @@ class Component(Base):
             self.node.changed(self.key)
             steps = self.cfg.get("on_press" if level else "on_release")
             if steps:
-                self.node.actions.start(self.key + (":press" if level else ":release"), steps)
+                self.node.actions.start(
+                    self.key + (":press" if level else ":release"), steps
+                )
         return self.on

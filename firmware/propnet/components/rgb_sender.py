@@ -37,7 +37,10 @@ class Component(Base):
         if self.last is not None:
             if max(abs(a - b) for a, b in zip(rgb, self.last)) < self.deadband:
                 return False
-            if self.sent_at is not None and time.ticks_diff(now, self.sent_at) < self.min_gap_ms:
+            if (
+                self.sent_at is not None
+                and time.ticks_diff(now, self.sent_at) < self.min_gap_ms
+            ):
                 return False
         self.last = rgb
         self.sent_at = now
@@ -45,7 +48,13 @@ class Component(Base):
         # Only the newest colour matters after an outage: keep one per topic.
         self.node.publish(
             self.topic,
-            {"cmdId": ulid.new(), "src": self.src, "r": rgb[0], "g": rgb[1], "b": rgb[2]},
+            {
+                "cmdId": ulid.new(),
+                "src": self.src,
+                "r": rgb[0],
+                "g": rgb[1],
+                "b": rgb[2],
+            },
             qos=1,
             latest=True,
         )

@@ -68,7 +68,10 @@ class Component(Base):
             raise CommandError("bad_value", "expected an object")
         if flag(value.get("on", True)):
             duration = value.get("duration")
-            self.play(value.get("tone"), None if duration is None else number(duration, 0, 3600))
+            self.play(
+                value.get("tone"),
+                None if duration is None else number(duration, 0, 3600),
+            )
         else:
             self.stop()
         return None

@@ -16,7 +16,9 @@ class Component(Base):
         try:
             self.value = self._check(saved) if saved is not None else cfg.get("initial")
         except CommandError:
-            node.log("warning", "stored value of %s no longer fits; using initial" % self.key)
+            node.log(
+                "warning", "stored value of %s no longer fits; using initial" % self.key
+            )
             self.value = cfg.get("initial")
 
     def _check(self, value):

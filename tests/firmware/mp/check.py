@@ -36,7 +36,7 @@ def run():
         try:
             fn()
             print("ok", fn.__name__)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             failed += 1
             print("FAIL", fn.__name__, repr(e))
             sys.print_exception(e)

@@ -5,7 +5,6 @@ import json
 import os
 
 import machine
-
 from propnet import hw
 from propnet.node import Node
 from propnet.store import Store
@@ -20,7 +19,12 @@ def config(components, actions=None, **extra):
     cfg = {
         "id": "testprop",
         "prefix": "propnet",
-        "announce": {"v": 1, "id": "testprop", "name": "Test prop", "entities": entities},
+        "announce": {
+            "v": 1,
+            "id": "testprop",
+            "name": "Test prop",
+            "entities": entities,
+        },
         "mqtt": {"host": "127.0.0.1", "port": 1},
         "components": components,
         "actions": actions or {},
@@ -29,7 +33,14 @@ def config(components, actions=None, **extra):
     return cfg
 
 
-def node(components, actions=None, guard=None, store_path="test_state.json", fresh=True, **extra):
+def node(
+    components,
+    actions=None,
+    guard=None,
+    store_path="test_state.json",
+    fresh=True,
+    **extra,
+):
     """Return a Node built from ``components`` with fresh stub pins (and store, if ``fresh``)."""
     if fresh:
         try:
@@ -38,7 +49,9 @@ def node(components, actions=None, guard=None, store_path="test_state.json", fre
             pass
     machine.pins.clear()
     del machine.writes[:]
-    return Node(config(components, actions, **extra), hw, None, Store(store_path, 10), guard)
+    return Node(
+        config(components, actions, **extra), hw, None, Store(store_path, 10), guard
+    )
 
 
 def run(coro):

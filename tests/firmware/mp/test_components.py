@@ -3,11 +3,9 @@
 import asyncio
 import time
 
-import machine
 from check import eq, raises, run, test
 from fixture import latest, node, queued, settle
-
-from propnet.components import CommandError
+import machine
 
 
 @test
@@ -15,7 +13,9 @@ def switch_starts_off_and_never_toggles_at_boot():
     n = node([{"kind": "switch", "type": "switch", "key": "lid", "pin": 23}])
     eq(machine.pins[23], 0, "pin level at boot")
     eq([w for w in machine.writes if w[0] == 23], [(23, 0)], "writes at boot")
-    inv = node([{"kind": "switch", "type": "switch", "key": "lid", "pin": 5, "invert": True}])
+    inv = node(
+        [{"kind": "switch", "type": "switch", "key": "lid", "pin": 5, "invert": True}]
+    )
     eq(machine.pins[5], 1, "inverted relay idles high")
     eq(inv.status(), {"lid": False}, "status")
     eq(n.status(), {"lid": False}, "status")
@@ -23,7 +23,9 @@ def switch_starts_off_and_never_toggles_at_boot():
 
 @test
 def switch_set_and_pulse():
-    n = node([{"kind": "switch", "type": "switch", "key": "lid", "pin": 23, "pulse": 0.05}])
+    n = node(
+        [{"kind": "switch", "type": "switch", "key": "lid", "pin": 23, "pulse": 0.05}]
+    )
 
     async def go():
         n.component("lid").command("set", True, None)
@@ -68,8 +70,15 @@ def binary_sensor_inverted_runs_actions():
     machine.pins.clear()
     n = node(
         [
-            {"kind": "binary_sensor", "type": "binary_sensor", "key": "mat", "pin": 4,
-             "invert": True, "debounce": 0, "on_press": [["count", "steps"]]},
+            {
+                "kind": "binary_sensor",
+                "type": "binary_sensor",
+                "key": "mat",
+                "pin": 4,
+                "invert": True,
+                "debounce": 0,
+                "on_press": [["count", "steps"]],
+            },
             {"kind": "sensor", "type": "sensor", "key": "steps", "source": "counter"},
         ]
     )
@@ -87,8 +96,17 @@ def binary_sensor_inverted_runs_actions():
 
 @test
 def push_button_publishes_press_and_long_press():
-    n = node([{"kind": "push_button", "type": "event", "key": "knob", "pin": 12,
-               "long_press": 0.5}])
+    n = node(
+        [
+            {
+                "kind": "push_button",
+                "type": "event",
+                "key": "knob",
+                "pin": 12,
+                "long_press": 0.5,
+            }
+        ]
+    )
     b = n.component("knob")
     b.step(True, 0)
     b.step(False, 10)  # shorter than the debounce: ignored
@@ -107,14 +125,20 @@ def pwm_light_fades_and_refuses_bad_values():
     light = n.component("eyes")
 
     async def go():
-        light.command("set", {"on": True, "rgb": [255, 0, 100], "transition": 0.2}, None)
+        light.command(
+            "set", {"on": True, "rgb": [255, 0, 100], "transition": 0.2}, None
+        )
         await settle(100)
         mid = machine.PWM.duty[25]
         if not 0 < mid < 65535:
             raise AssertionError("halfway through the fade red is %d" % mid)
         await settle(150)
         eq([machine.PWM.duty[p] for p in (25, 26, 27)], [65535, 0, 25700], "final duty")
-        eq(n.status()["eyes"], {"on": True, "brightness": 255, "rgb": [255, 0, 100]}, "status")
+        eq(
+            n.status()["eyes"],
+            {"on": True, "brightness": 255, "rgb": [255, 0, 100]},
+            "status",
+        )
         light.command("set", {"brightness": 0}, None)
         await settle(30)
         eq(n.status()["eyes"]["on"], False, "brightness 0 turns off")
@@ -129,8 +153,19 @@ def pwm_light_fades_and_refuses_bad_values():
 
 @test
 def ws2812_light_fills_the_strip_and_follows_the_rgb_channel():
-    n = node([{"kind": "light", "type": "light", "key": "strip", "output": "ws2812",
-               "pin": 13, "count": 4, "follow_rgb": "v1/demo/rgb"}])
+    n = node(
+        [
+            {
+                "kind": "light",
+                "type": "light",
+                "key": "strip",
+                "output": "ws2812",
+                "pin": 13,
+                "count": 4,
+                "follow_rgb": "v1/demo/rgb",
+            }
+        ]
+    )
     light = n.component("strip")
     light.start()
 
@@ -149,11 +184,18 @@ def ws2812_light_fills_the_strip_and_follows_the_rgb_channel():
 
 @test
 def sensors_filter_and_publish_to_telemetry_or_status():
-    n = node([
-        {"kind": "sensor", "type": "sensor", "key": "light_level", "pin": 36,
-         "filters": [["multiply", 0.5], ["delta", 10], ["round", 0]]},
-        {"kind": "sensor", "type": "sensor", "key": "scares", "source": "counter"},
-    ])
+    n = node(
+        [
+            {
+                "kind": "sensor",
+                "type": "sensor",
+                "key": "light_level",
+                "pin": 36,
+                "filters": [["multiply", 0.5], ["delta", 10], ["round", 0]],
+            },
+            {"kind": "sensor", "type": "sensor", "key": "scares", "source": "counter"},
+        ]
+    )
     level = n.component("light_level")
     for raw in (100, 104, 130, 131):
         level.update(raw)
@@ -187,10 +229,28 @@ def filters():
 @test
 def stored_values_survive_a_restart_and_refuse_bad_ones():
     comps = [
-        {"kind": "number", "type": "number", "key": "delay", "min": 0, "max": 30, "initial": 2},
-        {"kind": "select", "type": "select", "key": "mode", "options": ["idle", "armed"],
-         "initial": "idle"},
-        {"kind": "text", "type": "text", "key": "greeting", "max_len": 5, "initial": "boo"},
+        {
+            "kind": "number",
+            "type": "number",
+            "key": "delay",
+            "min": 0,
+            "max": 30,
+            "initial": 2,
+        },
+        {
+            "kind": "select",
+            "type": "select",
+            "key": "mode",
+            "options": ["idle", "armed"],
+            "initial": "idle",
+        },
+        {
+            "kind": "text",
+            "type": "text",
+            "key": "greeting",
+            "max_len": 5,
+            "initial": "boo",
+        },
     ]
     n = node(comps, store_path="persist.json")
     eq(n.status(), {"delay": 2, "mode": "idle", "greeting": "boo"}, "initial values")
@@ -206,13 +266,27 @@ def stored_values_survive_a_restart_and_refuse_bad_ones():
     asyncio.run(go())
     eq(n.store.writes, 1, "two changes, one flash write")
     again = node(comps, store_path="persist.json", fresh=False)
-    eq(again.status(), {"delay": 7.5, "mode": "armed", "greeting": "boo"}, "after restart")
+    eq(
+        again.status(),
+        {"delay": 7.5, "mode": "armed", "greeting": "boo"},
+        "after restart",
+    )
 
 
 @test
 def siren_pulses_the_tone_pin_and_turns_off_after_its_duration():
-    n = node([{"kind": "siren", "type": "siren", "key": "scream",
-               "tones": {"scream": 32, "laugh": 33}, "pulse": 0.02, "duration": 0.06}])
+    n = node(
+        [
+            {
+                "kind": "siren",
+                "type": "siren",
+                "key": "scream",
+                "tones": {"scream": 32, "laugh": 33},
+                "pulse": 0.02,
+                "duration": 0.06,
+            }
+        ]
+    )
     siren = n.component("scream")
 
     async def go():
@@ -231,9 +305,19 @@ def siren_pulses_the_tone_pin_and_turns_off_after_its_duration():
 
 @test
 def system_sensors_report_diagnostics():
-    n = node([{"kind": "system", "type": "system",
-               "keys": {"uptime": "uptime", "free_memory": "free_memory",
-                        "reset_reason": "reset_reason"}}])
+    n = node(
+        [
+            {
+                "kind": "system",
+                "type": "system",
+                "keys": {
+                    "uptime": "uptime",
+                    "free_memory": "free_memory",
+                    "reset_reason": "reset_reason",
+                },
+            }
+        ]
+    )
     eq(n.status(), {"reset_reason": "power_on"}, "reset reason is retained")
     r = n.order[0].readings()
     eq(sorted(r), ["free_memory", "uptime"], "readings")
@@ -242,8 +326,20 @@ def system_sensors_report_diagnostics():
 
 @test
 def rgb_sender_sends_changes_with_ulids_at_a_limited_rate():
-    n = node([{"kind": "rgb_sender", "type": "sensor", "key": "sent", "pins": [32, 33, 34],
-               "base": "v1/demo/rgb", "src": "knobs", "max_rate": 10, "deadband": 3}])
+    n = node(
+        [
+            {
+                "kind": "rgb_sender",
+                "type": "sensor",
+                "key": "sent",
+                "pins": [32, 33, 34],
+                "base": "v1/demo/rgb",
+                "src": "knobs",
+                "max_rate": 10,
+                "deadband": 3,
+            }
+        ]
+    )
     s = n.component("sent")
     eq(s.step([10, 20, 30], 0), True, "first colour")
     eq(s.step([11, 20, 30], 500), False, "inside the deadband")

@@ -3,18 +3,29 @@
 import asyncio
 import json
 
-from check import eq, raises, run, test
+from check import eq, run, test
 from fixture import latest, node, queued, settle
-
 from propnet.mqtt import _varint, publish_packet
 from propnet.safety import BootGuard
 
 COFFIN = [
     {"kind": "switch", "type": "switch", "key": "lid", "pin": 23},
     {"kind": "button", "type": "button", "key": "scare", "on_press": "scare"},
-    {"kind": "select", "type": "select", "key": "mode", "options": ["idle", "armed"],
-     "initial": "armed"},
-    {"kind": "number", "type": "number", "key": "delay", "min": 0, "max": 5, "initial": 0.05},
+    {
+        "kind": "select",
+        "type": "select",
+        "key": "mode",
+        "options": ["idle", "armed"],
+        "initial": "armed",
+    },
+    {
+        "kind": "number",
+        "type": "number",
+        "key": "delay",
+        "min": 0,
+        "max": 5,
+        "initial": 0.05,
+    },
     {"kind": "event", "type": "event", "key": "scared", "event_types": ["scare"]},
     {"kind": "sensor", "type": "sensor", "key": "triggers", "source": "counter"},
 ]
@@ -40,7 +51,11 @@ def cmd(n, payload):
 @test
 def commands_are_acked_with_the_contracts_errors():
     n = node(COFFIN, SCARE)
-    eq(cmd(n, {"action": "ping", "correlation_id": "c1"}), {"correlation_id": "c1", "ok": True}, "ping")
+    eq(
+        cmd(n, {"action": "ping", "correlation_id": "c1"}),
+        {"correlation_id": "c1", "ok": True},
+        "ping",
+    )
     a = cmd(n, {"action": "set", "key": "nope", "value": 1, "correlation_id": "c2"})
     eq((a["ok"], a["error"]), (False, "unknown_key"), "unknown key")
     a = cmd(n, {"action": "dance", "correlation_id": "c3"})
@@ -51,7 +66,13 @@ def commands_are_acked_with_the_contracts_errors():
     eq(a["error"], "unsupported_action", "pressing a switch")
     a = cmd(n, {"key": "lid", "correlation_id": "c6"})
     eq(a["error"], "bad_value", "no action")
-    eq(cmd(n, {"action": "set", "key": "lid", "value": True, "correlation_id": "c7"})["ok"], True, "set")
+    eq(
+        cmd(n, {"action": "set", "key": "lid", "value": True, "correlation_id": "c7"})[
+            "ok"
+        ],
+        True,
+        "set",
+    )
     eq(n.status()["lid"], True, "state follows")
 
 
@@ -73,15 +94,33 @@ def a_named_action_runs_once_then_cools_down():
     n = node(COFFIN, SCARE)
 
     async def go():
-        eq(cmd(n, {"action": "press", "key": "scare", "correlation_id": "p1"})["ok"], True, "press")
+        eq(
+            cmd(n, {"action": "press", "key": "scare", "correlation_id": "p1"})["ok"],
+            True,
+            "press",
+        )
         await settle(5)
         eq(n.status()["lid"], True, "lid open")
-        eq(cmd(n, {"action": "scare", "correlation_id": "p2"})["error"], "busy", "running")
+        eq(
+            cmd(n, {"action": "scare", "correlation_id": "p2"})["error"],
+            "busy",
+            "running",
+        )
         await settle(80)
         eq(n.status()["lid"], False, "lid closed after the delay")
-        eq(cmd(n, {"action": "press", "key": "scare", "correlation_id": "p3"})["error"], "busy", "cooling")
+        eq(
+            cmd(n, {"action": "press", "key": "scare", "correlation_id": "p3"})[
+                "error"
+            ],
+            "busy",
+            "cooling",
+        )
         await settle(120)
-        eq(cmd(n, {"action": "press", "key": "scare", "correlation_id": "p4"})["ok"], True, "again")
+        eq(
+            cmd(n, {"action": "press", "key": "scare", "correlation_id": "p4"})["ok"],
+            True,
+            "again",
+        )
         await settle(100)
 
     asyncio.run(go())
@@ -107,10 +146,18 @@ def a_when_step_stops_the_sequence_quietly():
 def the_connection_sends_births_in_the_contracts_order():
     n = node(COFFIN, SCARE)
     births = n._births()
-    eq([b[0].rsplit("/", 1)[1] for b in births], ["availability", "announce", "status"], "order")
+    eq(
+        [b[0].rsplit("/", 1)[1] for b in births],
+        ["availability", "announce", "status"],
+        "order",
+    )
     eq([b[2] for b in births], [True, True, True], "retained")
     eq(births[2][1]["mode"], "armed", "status is complete")
-    eq([s[0] for s in n.client.subs], ["propnet/testprop/cmd", "homeassistant/status"], "subs")
+    eq(
+        [s[0] for s in n.client.subs],
+        ["propnet/testprop/cmd", "homeassistant/status"],
+        "subs",
+    )
 
 
 @test
@@ -139,7 +186,9 @@ def safe_mode_after_repeated_failed_boots():
     for expected in (False, False, False, True):
         guard = BootGuard(3, "boots")
         eq(guard.safe_mode, expected, "boot")
-    comps = COFFIN + [{"kind": "system", "type": "system", "keys": {"uptime": "uptime"}}]
+    comps = COFFIN + [
+        {"kind": "system", "type": "system", "keys": {"uptime": "uptime"}}
+    ]
     n = node(comps, SCARE, guard=guard)
     eq(list(n.components), [], "only diagnostics run")
     eq(n.announce()["name"], "Test prop (safe mode)", "the name says so")
