@@ -1,0 +1,152 @@
+"""The virtual coffin jumper, running PropNet's real firmware, in a real Home Assistant."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import RUN
+from tests.harness.broker import Broker
+from tests.harness.hass import Hass
+from tests.harness.procs import wait_until
+from tests.harness.virtual_prop import VirtualProp
+from tests.harness.ws import HassWebSocket
+
+LID = "switch.coffin_jumper_lid"
+
+
+class FirmwareStack:
+    """A broker, Home Assistant with PropNet, and the coffin jumper on MicroPython."""
+
+    def __init__(self, folder: Path) -> None:
+        """Start everything; the prop starts powered on."""
+        self.broker = Broker(folder / "broker").start()
+        self.hass = Hass(folder / "hass", RUN).prepare().start()
+        self.hass.ensure_mqtt(self.broker.host, self.broker.port)
+        result = self.hass.config_flow(
+            "propnet", {"next_step_id": "props"}, {"prefix": "propnet"}
+        )
+        assert result["type"] == "create_entry", result
+        self.prop = VirtualProp(
+            "coffin_jumper", folder / "flash", self.broker.host, self.broker.port
+        ).start()
+
+    def wait_state(
+        self, entity_id: str, want: str, timeout: float = 20
+    ) -> dict[str, Any]:
+        """Wait until ``entity_id`` is ``want``."""
+
+        def check() -> dict[str, Any] | None:
+            state = self.hass.states().get(entity_id)
+            return state if state and state["state"] == want else None
+
+        try:
+            return wait_until(check, timeout, f"{entity_id} becoming {want}", 0.1)
+        except TimeoutError as err:
+            now = self.hass.states().get(entity_id)
+            raise AssertionError(f"{err}; it is {now}\n{self.prop.tail()}") from None
+
+    def stop(self) -> None:
+        """Stop the prop, hass and the broker."""
+        self.prop.stop()
+        self.hass.stop()
+        self.broker.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirmwareStack]:
+    """Start one stack for this module's stories, which run in order."""
+    import pytest_socket
+
+    pytest_socket.enable_socket()
+    running = FirmwareStack(tmp_path_factory.mktemp("firmware"))
+    yield running
+    running.stop()
+
+
+def test_the_firmware_prop_appears_with_its_entities(stack: FirmwareStack) -> None:
+    """The prop announces itself: a device with every entity of its config."""
+    lid = stack.wait_state(LID, "off")
+    assert lid["attributes"]["friendly_name"] == "Coffin Jumper Lid"
+    states = stack.hass.states()
+    for entity_id in (
+        "button.coffin_jumper_scare",
+        "binary_sensor.coffin_jumper_motion",
+        "light.coffin_jumper_eyes",
+        "siren.coffin_jumper_scream",
+        "number.coffin_jumper_lid_open_time",
+        "select.coffin_jumper_mode",
+        "event.coffin_jumper_scared",
+        "sensor.coffin_jumper_uptime",
+    ):
+        assert entity_id in states, entity_id
+    assert states["sensor.coffin_jumper_triggers"]["state"] == "0"
+    assert states["select.coffin_jumper_mode"]["state"] == "armed"
+
+
+async def test_pressing_scare_runs_the_sequence_and_fires_the_event(
+    stack: FirmwareStack,
+) -> None:
+    """Scare in Home Assistant: the event fires, the lid jumps and closes, triggers counts."""
+    async with HassWebSocket(stack.hass.url, stack.hass.token) as ws:
+        await ws.command("subscribe_events", event_type="propnet_event")
+        stack.hass.post(
+            "/api/services/button/press", {"entity_id": "button.coffin_jumper_scare"}
+        )
+        while True:
+            message = await ws.receive()
+            if message.get("type") == "event":
+                break
+    data = message["event"]["data"]
+    assert (data["prop_id"], data["key"], data["type"]) == (
+        "coffin_jumper",
+        "scared",
+        "scare",
+    )
+    stack.wait_state("sensor.coffin_jumper_triggers", "1")
+    eyes = stack.wait_state("light.coffin_jumper_eyes", "on")
+    assert eyes["attributes"]["rgb_color"] == [255, 0, 0]
+    stack.wait_state(LID, "off")
+    scared = stack.hass.states()["event.coffin_jumper_scared"]
+    assert scared["attributes"]["event_type"] == "scare"
+
+
+def test_settings_and_switches_round_trip_through_the_firmware(
+    stack: FirmwareStack,
+) -> None:
+    """Entities drive the prop; the state shown is the state the prop reports."""
+    stack.hass.post(
+        "/api/services/select/select_option",
+        {"entity_id": "select.coffin_jumper_mode", "option": "show"},
+    )
+    stack.wait_state("select.coffin_jumper_mode", "show")
+    stack.hass.post(
+        "/api/services/number/set_value",
+        {"entity_id": "number.coffin_jumper_lid_open_time", "value": 4.5},
+    )
+    stack.wait_state("number.coffin_jumper_lid_open_time", "4.5")
+    stack.hass.post("/api/services/switch/turn_on", {"entity_id": LID})
+    stack.wait_state(LID, "on")
+    stack.hass.post("/api/services/switch/turn_off", {"entity_id": LID})
+    stack.wait_state(LID, "off")
+
+
+def test_power_loss_and_return(stack: FirmwareStack) -> None:
+    """SIGKILL: unavailable through the last will; powered again: settings kept."""
+    # Settings reach flash a second after the last change (to spare the flash).
+    saved = stack.prop.folder / "propnet_state.json"
+
+    def written() -> bool:
+        return saved.exists() and '"show"' in saved.read_text()
+
+    wait_until(written, 5, "the settings reaching flash")
+    stack.prop.kill()
+    stack.wait_state(LID, "unavailable")
+    stack.prop.start()
+    stack.wait_state(LID, "off")
+    # The number and select live in the prop's flash.
+    stack.wait_state("select.coffin_jumper_mode", "show")
+    stack.wait_state("number.coffin_jumper_lid_open_time", "4.5")
