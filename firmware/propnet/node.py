@@ -5,11 +5,9 @@ import json
 import random
 import time
 
-from . import VERSION
 from .actions import Actions
 from .components import CommandError, build
 from .mqtt import MQTTClient
-from .safety import StatusLed, feed
 
 LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40}
 IDENTIFY_MS = 5000
@@ -48,6 +46,8 @@ class Node:
         self.led = None
         led = cfg.get("status_led")
         if led:
+            from .safety import StatusLed
+
             self.led = StatusLed(
                 hw.output(led["pin"], 1 if led.get("invert") else 0),
                 led.get("invert", False),
@@ -140,19 +140,32 @@ class Node:
         return out
 
     def announce(self):
-        """Return the announce, with this boot's address."""
-        a = dict(self.cfg["announce"])
-        a["sw_version"] = a.get("sw_version") or VERSION
+        """Return the announce as JSON text, with this boot's address.
+
+        The tool wrote it to announce.json at build time; it is read from
+        flash when needed rather than held in RAM between connections.
+        """
+        with open(self.cfg.get("announce_file", "announce.json")) as f:
+            text = f.read()
+        extra = {}
         if self.net is not None:
-            a["mac"] = self.net.mac()
+            extra["mac"] = self.net.mac()
             ip = self.net.ip()
             if ip:
-                a["ip"] = ip
+                extra["ip"] = ip
         if self.safe_mode:
-            keys = self.components
+            a = json.loads(text)
+            keys = set(self.components)
+            for comp in self.order:
+                # The system component declares several sensors under one component.
+                keys.update(getattr(comp, "keys", {}).values())
             a["entities"] = [e for e in a["entities"] if e["key"] in keys]
-            a["name"] = a["name"][:54] + " (safe mode)"
-        return a
+            a["name"] = a["name"][:52] + " (safe mode)"
+            a.update(extra)
+            return json.dumps(a)
+        if not extra:
+            return text
+        return text[:-1] + "," + json.dumps(extra)[1:]
 
     def _births(self):
         return [
@@ -274,6 +287,8 @@ class Node:
             )
         wdt_s = self.cfg.get("watchdog", 0)
         if wdt_s:
+            from .safety import feed
+
             asyncio.create_task(
                 feed(self.hw.watchdog(int(wdt_s * 1000)), int(wdt_s * 250))
             )

@@ -7,7 +7,8 @@ STAT_GOT_IP = 1010
 import os
 
 # `propnet-firmware simulate` gives each virtual prop its own address.
-_text = os.getenv("PROPNET_MAC") or "a4:cf:12:00:00:01"
+_getenv = getattr(os, "getenv", lambda name: None)
+_text = _getenv("PROPNET_MAC") or "a4:cf:12:00:00:01"
 mac = bytes(int(part, 16) for part in _text.split(":"))
 
 

@@ -83,6 +83,10 @@ def build(
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
+    announce = prop.pop("announce")
+    (out / "announce.json").write_text(
+        json.dumps(plain(announce), separators=(",", ":"))
+    )
     (out / "prop.json").write_text(json.dumps(plain(prop), separators=(",", ":")))
     for name in ("main.py", "boot.py"):
         shutil.copyfile(FIRMWARE / name, out / name)

@@ -9,7 +9,7 @@ from pathlib import Path
 import re
 from typing import Any
 
-from .contract import messages, names
+from .contract import ROOT, messages, names
 from .loader import ConfigError, LineDict, LineList, load
 
 DEFAULT_RGB_BASE = "v1/demo/rgb"
@@ -776,6 +776,7 @@ def compile_config(
         if name in prop:
             announce[name] = prop[name]
     announce.setdefault("manufacturer", "PropNet")
+    announce.setdefault("sw_version", firmware_version())
     announce["entities"] = b.entities
     if not ctx.problems:
         try:
@@ -805,6 +806,13 @@ def compile_config(
             else:
                 out[section] = values
     return out
+
+
+def firmware_version() -> str:
+    """Return the firmware's VERSION, read from its package without importing it."""
+    text = (ROOT / "firmware" / "propnet" / "__init__.py").read_text()
+    match = re.search(r'^VERSION = "([^"]+)"', text, re.MULTILINE)
+    return match.group(1) if match else "unknown"
 
 
 def plain(value: Any) -> Any:

@@ -9,15 +9,15 @@ import sys
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
+import pytest
+import yaml
+
+from custom_components.propnet.protocol import commands, messages
 from propnet_tool.build import BuildError, build, compile_mpy, library_sources
 from propnet_tool.cli import main
 from propnet_tool.deploy import deploy
 from propnet_tool.loader import ConfigError
 from propnet_tool.schema import compile_config
-import pytest
-import yaml
-
-from custom_components.propnet.protocol import commands, messages
 from tests.harness.broker import Broker
 from tests.harness.fake_board import FakeBoard
 from tests.harness.procs import Process

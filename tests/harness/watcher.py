@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import socket
 import threading
 import time
 from typing import Any, Self
@@ -36,6 +37,10 @@ class Watcher:
         self.client.on_subscribe = lambda *_: self._subscribed.set()
         self.client.on_connect = lambda c, *_: c.subscribe([(t, 1) for t in topics])
         self.client.connect(host, port)
+        sock = self.client.socket()
+        if isinstance(sock, socket.socket):
+            # Small messages should not wait for Nagle's algorithm (timings).
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.client.loop_start()
         if not self._subscribed.wait(10):
             raise TimeoutError("the watcher could not subscribe")
@@ -50,10 +55,11 @@ class Watcher:
     def publish(
         self, topic: str, payload: str | bytes, qos: int = 1, retain: bool = False
     ) -> float:
-        """Publish and return the time it was handed to the broker."""
+        """Publish, wait until the broker has it, and return when publishing began."""
+        started = time.monotonic()
         info = self.client.publish(topic, payload, qos=qos, retain=retain)
         info.wait_for_publish(5)
-        return time.monotonic()
+        return started
 
     def wait_for(
         self, topic: str, timeout: float = 10, since: int = 0, match: Any = None

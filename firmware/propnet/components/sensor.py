@@ -2,7 +2,6 @@
 
 import asyncio
 
-from ..filters import Chain
 from . import Component as Base
 
 
@@ -14,7 +13,13 @@ class Component(Base):
         super().__init__(node, cfg)
         self.source = cfg.get("source", "adc")
         self.interval_ms = int(cfg.get("interval", 1.0) * 1000)
-        self.chain = Chain(cfg.get("filters", []))
+        specs = cfg.get("filters")
+        self.chain = None
+        if specs:
+            # Imported only when used: every module costs heap on the board.
+            from ..filters import Chain
+
+            self.chain = Chain(specs)
         self.stateful = not cfg.get("telemetry", self.source in ("adc", "digital"))
         self.value = 0 if self.source == "counter" else None
         if self.source == "adc":
@@ -46,7 +51,7 @@ class Component(Base):
 
     def update(self, raw):
         """Run a reading through the filters and publish it if it passes."""
-        v = self.chain(raw)
+        v = raw if self.chain is None else self.chain(raw)
         if v is None:
             return
         self.value = v

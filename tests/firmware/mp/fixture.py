@@ -14,7 +14,9 @@ def config(components, actions=None, **extra):
     """Return a compiled-style prop config around ``components``."""
     entities = []
     for c in components:
-        if c.get("key") and c["kind"] != "system":
+        if c["kind"] == "system":
+            entities.extend({"key": k, "type": "sensor"} for k in c["keys"].values())
+        elif c.get("key"):
             entities.append({"key": c["key"], "type": c["type"]})
     cfg = {
         "id": "testprop",
@@ -33,6 +35,12 @@ def config(components, actions=None, **extra):
     return cfg
 
 
+def write_announce(cfg, path="announce.json"):
+    """Write the announce where the node reads it, as the build does."""
+    with open(path, "w") as f:
+        json.dump(cfg.pop("announce"), f)
+
+
 def node(
     components,
     actions=None,
@@ -49,9 +57,9 @@ def node(
             pass
     machine.pins.clear()
     del machine.writes[:]
-    return Node(
-        config(components, actions, **extra), hw, None, Store(store_path, 10), guard
-    )
+    cfg = config(components, actions, **extra)
+    write_announce(cfg)
+    return Node(cfg, hw, None, Store(store_path, 10), guard)
 
 
 def run(coro):

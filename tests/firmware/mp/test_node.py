@@ -191,7 +191,9 @@ def safe_mode_after_repeated_failed_boots():
     ]
     n = node(comps, SCARE, guard=guard)
     eq(list(n.components), [], "only diagnostics run")
-    eq(n.announce()["name"], "Test prop (safe mode)", "the name says so")
+    a = json.loads(n.announce())
+    eq(a["name"], "Test prop (safe mode)", "the name says so")
+    eq([e["key"] for e in a["entities"]], ["uptime"], "only diagnostics are announced")
     guard.good()
     eq(BootGuard(3, "boots").safe_mode, False, "a good run resets the count")
 
