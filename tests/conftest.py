@@ -8,6 +8,12 @@ from unittest.mock import AsyncMock, MagicMock, Mock, patch
 
 import pytest
 
+# Bind the name custom_components to this repository's folder before Home
+# Assistant's test fixtures put the plugin's own testing_config (which has a
+# custom_components package too) first on sys.path; a test file that does
+# not import the integration at module level would otherwise not find it.
+import custom_components.propnet  # noqa: F401
+
 pytest_plugins = ["pytest_homeassistant_custom_component"]
 
 

@@ -64,7 +64,8 @@ def test_develop_serves_home_assistant_with_a_prop_and_stops_on_ctrl_c(
         flows = wait_until(
             lambda: asyncio.run(offered()), 30, "PropNet being offered", 0.5
         )
-        assert flows[0]["context"]["title_placeholders"] == {"name": "Coffin Jumper"}
+        names = {f["context"]["title_placeholders"]["name"] for f in flows}
+        assert "Coffin Jumper" in names
     finally:
         develop.send_signal(signal.SIGINT)
         develop.wait(90)
@@ -72,4 +73,4 @@ def test_develop_serves_home_assistant_with_a_prop_and_stops_on_ctrl_c(
     assert not port_open(http_port)
     assert not port_open(mqtt_port)
     assert not (tmp_path / "run" / "pids").exists()
-    assert "stopping the prop, Home Assistant and mosquitto" in log.read_text()
+    assert "stopping the props, Home Assistant and mosquitto" in log.read_text()

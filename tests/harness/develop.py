@@ -17,9 +17,11 @@ from types import FrameType
 
 from .broker import Broker
 from .hass import PASSWORD, REPO, USERNAME, Hass
-from .procs import Process, port_open, python_module
+from .procs import port_open
+from .virtual_prop import VirtualProp
 
 RUNTIME = REPO / ".run" / "develop"
+VIRTUAL_PROPS = ("coffin_jumper", "rgb_receiver", "rgb_sender")
 
 
 def _kill_leftovers(pidfile: Path) -> None:
@@ -80,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     broker = Broker(runtime / "broker", port=args.mqtt_port)
     hass = Hass(runtime / "config", REPO / ".run" / "cache", port=args.port)
     started: list[int] = []
-    prop: Process | None = None
+    props: list[VirtualProp] = []
     try:
         print(f"develop: starting mosquitto on 127.0.0.1:{broker.port}")
         broker.start()
@@ -93,35 +95,36 @@ def main(argv: list[str] | None = None) -> int:
         pidfile.write_text(" ".join(map(str, started)))
         hass.wait_ready()
         hass.ensure_mqtt(broker.host, broker.port)
-        prop = python_module(
-            "coffin jumper",
-            "tests.harness.scripted_prop",
-            ["--port", str(broker.port)],
-            runtime / "coffin_jumper.log",
-        ).start()
-        started.append(prop.pid)
-        pidfile.write_text(" ".join(map(str, started)))
+        for name in VIRTUAL_PROPS:
+            print(f"develop: starting the virtual {name} (PropNet firmware on MicroPython)")
+            prop = VirtualProp(name, runtime / "props" / name, broker.host, broker.port)
+            props.append(prop.start())
+            started.append(prop.process.pid)
+            pidfile.write_text(" ".join(map(str, started)))
         print(
             "\n"
             f"  Home Assistant: {hass.url}\n"
             f"  Login:          {USERNAME} / {PASSWORD}\n"
             f"  MQTT broker:    {broker.url} (anonymous)\n"
-            "  A scripted coffin jumper prop is announcing itself: Home Assistant\n"
-            "  offers PropNet under Settings > Devices & services (Discovered).\n"
+            "  Virtual props running PropNet's firmware under MicroPython are\n"
+            f"  announcing themselves ({', '.join(VIRTUAL_PROPS)}); their consoles\n"
+            f"  log to {runtime}/props/<name>/prop.log. Home Assistant offers\n"
+            "  PropNet under Settings > Devices & services (Discovered).\n"
             "\n"
             "develop: running; press Ctrl-C to stop"
         )
         while not stopping:
             broker.process.check_alive()
             hass.process.check_alive()
-            prop.check_alive()
+            for prop in props:
+                prop.process.check_alive()
             time.sleep(0.5)
     except RuntimeError as err:
         print(f"develop: {err}", file=sys.stderr)
         return 1
     finally:
-        print("\ndevelop: stopping the prop, Home Assistant and mosquitto")
-        if prop is not None:
+        print("\ndevelop: stopping the props, Home Assistant and mosquitto")
+        for prop in props:
             prop.stop()
         hass.stop()
         broker.stop()
