@@ -149,10 +149,9 @@ class Node:
             text = f.read()
         extra = {}
         if self.net is not None:
+            # No "ip": the hub links the device to http://<ip>/, and the
+            # firmware serves no page there.
             extra["mac"] = self.net.mac()
-            ip = self.net.ip()
-            if ip:
-                extra["ip"] = ip
         if self.safe_mode:
             a = json.loads(text)
             keys = set(self.components)

@@ -96,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         hass.wait_ready()
         hass.ensure_mqtt(broker.host, broker.port)
         for name in VIRTUAL_PROPS:
-            print(f"develop: starting the virtual {name} (PropNet firmware on MicroPython)")
+            print(
+                f"develop: starting the virtual {name} (PropNet firmware on MicroPython)"
+            )
             prop = VirtualProp(name, runtime / "props" / name, broker.host, broker.port)
             props.append(prop.start())
             started.append(prop.process.pid)
