@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import os
 import random
 import time
 
@@ -39,6 +40,7 @@ class Node:
         self.drops = {}
         self.handlers = {}
         self.commands = 0
+        self.updater = None
         self.components = {}
         self.order = []
         self.actions = Actions(self, cfg.get("actions", {}))
@@ -212,7 +214,10 @@ class Node:
             self.drop("bad_correlation_id")
         ack = {"correlation_id": cid, "ok": True}
         try:
-            self._dispatch(cmd)
+            info = self._dispatch(cmd)
+            if info:
+                # An informational message on a successful ack (update_status).
+                ack["message"] = info
         except CommandError as e:
             ack["ok"] = False
             ack["error"] = e.code
@@ -244,12 +249,60 @@ class Node:
             self.republish()
         elif action == "reboot":
             asyncio.create_task(self.reboot())
+        elif action.startswith("update_"):
+            return self._update(action, cmd.get("params"))
         elif action in self.actions.named:
             self.actions.start(action, action)
         else:
             raise CommandError(
                 "unsupported_action", action + " is not an action of " + self.id
             )
+        return None
+
+    # Firmware updates
+
+    def _update(self, action, params):
+        """Carry out one update step; ``update_status`` returns how the last one ended."""
+        from . import update
+
+        if self.updater is None:
+            self.updater = update.Updater()
+        if action == "update_begin":
+            self.updater.begin(params)
+        elif action == "update_chunk":
+            self.updater.chunk(params)
+        elif action == "update_commit":
+            self.updater.commit()
+            self.log("info", "update stored; restarting to try it")
+            asyncio.create_task(self.reboot())
+        elif action == "update_status":
+            return update.result()
+        else:
+            raise CommandError("unsupported_action", action + " is not an update step")
+        return None
+
+    async def _trial(self, state):
+        """Keep an update once online long enough; restart (rolling back) if never."""
+        from . import update
+
+        deadline = time.ticks_add(time.ticks_ms(), int(state.get("trial", 60) * 1000))
+        online_since = None
+        while time.ticks_diff(deadline, time.ticks_ms()) > 0:
+            if self.client.connected:
+                if online_since is None:
+                    online_since = time.ticks_ms()
+                if (
+                    time.ticks_diff(time.ticks_ms(), online_since)
+                    >= state.get("confirm", 10) * 1000
+                ):
+                    update.keep(state)
+                    self.log("info", "update to %s kept" % state.get("version"))
+                    return
+            else:
+                online_since = None
+            await asyncio.sleep_ms(100)
+        self.log("error", "update did not stay online; restarting to roll back")
+        await self.reboot()
 
     # Running
 
@@ -299,6 +352,16 @@ class Node:
         for comp in self.order:
             comp.start()
         asyncio.create_task(self._status_loop())
+        try:
+            os.stat("update.json")
+        except OSError:
+            pass
+        else:
+            from . import update
+
+            state = update.trial()
+            if state is not None:
+                asyncio.create_task(self._trial(state))
         asyncio.create_task(self._stable())
         await self.client.run()
 
@@ -308,6 +371,9 @@ class Node:
         while self.client.pending() and time.ticks_diff(deadline, time.ticks_ms()) > 0:
             await asyncio.sleep_ms(10)
         await self.stop()
+        if self.guard is not None:
+            # A restart on purpose is not a failed boot (safe mode counts those).
+            self.guard.good()
         self.hw.reset()
 
     async def stop(self):

@@ -1,4 +1,4 @@
-"""The `propnet-firmware` command: validate, build, deploy and simulate prop configs."""
+"""The `propnet-firmware` command: validate, build, deploy, update and simulate prop configs."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from .deploy import DeployError, deploy
 from .loader import ConfigError
 from .schema import compile_config, plain
 from .simulate import simulate
+from .update import PropLink, UpdateError, files_to_send, push
 
 
 def _broker(value: str) -> tuple[str, int]:
@@ -44,6 +45,17 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--resume", action="store_true", help="do not soft-reset when connecting"
     )
+    u = sub.add_parser("update", help="build and send to a running prop over MQTT")
+    u.add_argument("config", type=Path)
+    u.add_argument("--broker", type=_broker, required=True, metavar="HOST:PORT")
+    u.add_argument("--user")
+    u.add_argument("--password")
+    u.add_argument(
+        "--trial",
+        type=float,
+        default=60,
+        help="seconds the new firmware has to come online",
+    )
     s = sub.add_parser(
         "simulate", help="run the prop here under MicroPython's unix port"
     )
@@ -53,6 +65,28 @@ def parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--prefix")
     return p
+
+
+def _update(args: argparse.Namespace) -> int:
+    prop = compile_config(args.config)
+    out = Path("build") / prop["id"]
+    build(args.config, out)
+    host, port = args.broker
+    link = PropLink(
+        host, port, f"{prop['prefix']}/{prop['id']}", args.user, args.password
+    )
+    try:
+        result = push(
+            link,
+            files_to_send(out),
+            version=prop["announce"]["sw_version"],
+            trial=args.trial,
+            progress=print,
+        )
+    finally:
+        link.close()
+    print(f"{prop['id']}: {result}")
+    return 0 if result.startswith("kept") else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,13 +114,15 @@ def main(argv: list[str] | None = None) -> int:
                 + (": " + ", ".join(copied) if copied else "")
             )
             return 0
+        if args.command == "update":
+            return _update(args)
         host, port = args.broker
         return simulate(args.config, host, port, args.prefix)
     except ConfigError as err:
         for file, line, message in err.problems:
             print(f"{file}:{line}: {message}", file=sys.stderr)
         return 1
-    except (BuildError, DeployError, FileNotFoundError) as err:
+    except (BuildError, DeployError, UpdateError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 

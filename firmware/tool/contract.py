@@ -34,6 +34,11 @@ def _load() -> None:
 
 _load()
 
-from custom_components.propnet.protocol import messages, names, rgb  # noqa: E402
+from custom_components.propnet.protocol import (  # noqa: E402
+    commands,
+    messages,
+    names,
+    rgb,
+)
 
-__all__ = ["messages", "names", "rgb"]
+__all__ = ["commands", "messages", "names", "rgb"]
