@@ -124,6 +124,9 @@ class Updater:
             )
             if bad or not isinstance(spec, list) or len(spec) != 2:
                 raise CommandError("bad_value", "bad file entry " + repr(path))
+        if exists(STATE):
+            # The old files of the update on trial are the only way back.
+            raise CommandError("busy", "an update is on trial")
         clear(STAGE)
         os.mkdir(STAGE)
         self.files = files

@@ -160,3 +160,15 @@ def test_the_command_line_updates_a_prop_to_compiled_firmware(
     lib = bench.prop.folder / "lib" / "propnet"
     assert (lib / "node.mpy").exists()
     assert not (lib / "node.py").exists()
+
+
+def test_a_prop_on_trial_refuses_another_update(bench: Bench) -> None:
+    """While the old files are the only way back, a second update is refused with busy."""
+    flash = bench.prop.folder
+    (flash / "update.json").write_text(json.dumps({"files": [], "boots": 1}))
+    try:
+        with pytest.raises(UpdateError, match="busy: an update is on trial"):
+            bench.link.command("update_begin", {"files": {"prop.json": [1, "0" * 64]}})
+        assert bench.link.command("update_status")["message"] == "trial"
+    finally:
+        (flash / "update.json").unlink()
