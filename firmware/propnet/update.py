@@ -143,10 +143,15 @@ class Updater:
         path = params.get("path") if isinstance(params, dict) else None
         if path not in self.files:
             raise CommandError("bad_value", "not a file of this update: " + repr(path))
+        text = params.get("data")
         try:
-            data = binascii.a2b_base64(params["data"])
-        except (KeyError, ValueError, TypeError):
-            raise CommandError("bad_value", "data must be base64") from None
+            data = binascii.a2b_base64(text)
+        except (ValueError, TypeError):
+            data = None
+        # MicroPython skips characters outside the alphabet; encoding back
+        # is how a garbled chunk is caught here rather than at commit.
+        if data is None or binascii.b2a_base64(data).strip() != text.encode():
+            raise CommandError("bad_value", "data must be base64")
         staged = STAGE + "/" + flat(path)
         size = os.stat(staged)[6] if exists(staged) else 0
         if params.get("offset") != size:

@@ -74,6 +74,8 @@ def _num(low: float | None = None, high: float | None = None) -> Check:
     def check(v: Any) -> float | int:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise _BadValueError("must be a number")
+        if high is None and low is not None and v < low:
+            raise _BadValueError(f"must be at least {low}")
         if (low is not None and v < low) or (high is not None and v > high):
             raise _BadValueError(f"must be from {low} to {high}")
         return v
@@ -324,7 +326,7 @@ def _section(
 ) -> dict[str, Any]:
     """Check a mapping (found at ``at``: parent, key) against ``spec``; returns what passed."""
     if not isinstance(obj, dict):
-        ctx.error(*at, f"{label or 'this'} must be a mapping")
+        ctx.error(*at, f"{label.rstrip('.') or 'the config'}: must be a mapping")
         return {}
     out: dict[str, Any] = {}
     for name, value in obj.items():

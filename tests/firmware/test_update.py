@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 import json
 from pathlib import Path
@@ -85,20 +86,29 @@ def test_a_corrupted_update_is_refused_and_changes_nothing(bench: Bench) -> None
     bench.link.command(
         "update_begin", {"files": {path: [len(data), "0" * 64]}, "version": "bad"}
     )
-    import base64
-
     bench.link.command(
         "update_chunk",
         {"path": path, "offset": 0, "data": base64.b64encode(data).decode()},
     )
     with pytest.raises(
-        UpdateError, match="SHA-256 or size of prop.json does not match"
+        UpdateError, match=r"SHA-256 or size of prop\.json does not match"
     ):
         bench.link.command("update_commit")
+    bench.link.command("update_begin", {"files": {path: [len(data), "0" * 64]}})
     with pytest.raises(UpdateError, match="expected offset 0"):
-        bench.link.command("update_begin", {"files": {path: [len(data), "0" * 64]}})
         bench.link.command("update_chunk", {"path": path, "offset": 5, "data": "AAAA"})
-    with pytest.raises(UpdateError, match="bad file entry 'main.py'"):
+    with pytest.raises(UpdateError, match="is longer than announced"):
+        bench.link.command(
+            "update_chunk",
+            {"path": path, "offset": 0, "data": base64.b64encode(data + b"x").decode()},
+        )
+    with pytest.raises(UpdateError, match="data must be base64"):
+        bench.link.command("update_chunk", {"path": path, "offset": 0, "data": "@@@"})
+    with pytest.raises(UpdateError, match="not a file of this update"):
+        bench.link.command(
+            "update_chunk", {"path": "lib/x.py", "offset": 0, "data": ""}
+        )
+    with pytest.raises(UpdateError, match=r"bad file entry 'main\.py'"):
         bench.link.command("update_begin", {"files": {"main.py": [1, "0" * 64]}})
     assert bench.link.command("ping")["ok"] is True
     assert bench.announced_name() == "Coffin Jumper Two"
