@@ -2,19 +2,31 @@
 
 import asyncio
 
-import machine
 from check import eq, run, test
 from fixture import latest, node, queued, settle
-
+import machine
 from propnet.net import Network
 
 PROP = [
     {"kind": "switch", "type": "switch", "key": "lid", "pin": 23},
-    {"kind": "binary_sensor", "type": "binary_sensor", "key": "motion", "pin": 34,
-     "debounce": 0.02, "on_press": "scare"},
+    {
+        "kind": "binary_sensor",
+        "type": "binary_sensor",
+        "key": "motion",
+        "pin": 34,
+        "debounce": 0.02,
+        "on_press": "scare",
+    },
     {"kind": "event", "type": "event", "key": "scared", "event_types": ["scare"]},
 ]
-ACTIONS = {"scare": [["event", "scared", "scare"], ["on", "lid"], ["delay", 0.05], ["off", "lid"]]}
+ACTIONS = {
+    "scare": [
+        ["event", "scared", "scare"],
+        ["on", "lid"],
+        ["delay", 0.05],
+        ["off", "lid"],
+    ]
+}
 
 
 @test
@@ -42,7 +54,11 @@ def motion_runs_the_scare_with_the_broker_down():
     eq(n.led.mode, "no_broker", "the LED says the broker is missing")
     eq(machine.WDT.fed > 0, True, "the watchdog is fed")
     eq(n.client.stats["failures"] > 0, True, "it kept trying to connect")
-    eq([e["type"] for e in queued(n, "event")], ["scare"], "the event waits for the broker")
+    eq(
+        [e["type"] for e in queued(n, "event")],
+        ["scare"],
+        "the event waits for the broker",
+    )
     eq(latest(n, "status")["lid"], False, "only the newest status waits")
 
 
