@@ -1,6 +1,14 @@
 """Host stand-in for MicroPython's machine module: pins hold values tests can set."""
 
+import os
 import sys
+import time
+
+# PROPNET_SIM_ADC=sweep makes analog inputs no test has set sweep slowly up
+# and down (phase-shifted per pin), so a simulated knob moves by itself.
+_getenv = getattr(os, "getenv", lambda name: None)
+_SWEEP = _getenv("PROPNET_SIM_ADC") == "sweep"
+_PERIOD_MS = 24000
 
 PWRON_RESET = 1
 HARD_RESET = 2
@@ -73,7 +81,12 @@ class ADC:
         pass
 
     def read_u16(self):
-        return ADC.levels.get(self.pin.id, 0)
+        if self.pin.id in ADC.levels or not _SWEEP:
+            return ADC.levels.get(self.pin.id, 0)
+        phase = (time.ticks_ms() + self.pin.id * 7919) % _PERIOD_MS
+        half = _PERIOD_MS // 2
+        level = phase if phase < half else _PERIOD_MS - phase
+        return level * 65535 // half
 
 
 class WDT:

@@ -16,8 +16,11 @@ import time
 from types import FrameType
 
 from .broker import Broker
+from .demo import install_dashboard, set_up_propnet
 from .hass import PASSWORD, REPO, USERNAME, Hass
+from .olad import Olad, ola_installed
 from .procs import port_open
+from .pty_widget import PtyWidget
 from .virtual_prop import VirtualProp
 
 RUNTIME = REPO / ".run" / "develop"
@@ -83,11 +86,26 @@ def main(argv: list[str] | None = None) -> int:
     hass = Hass(runtime / "config", REPO / ".run" / "cache", port=args.port)
     started: list[int] = []
     props: list[VirtualProp] = []
+    widget: PtyWidget | None = None
+    ola: Olad | None = None
     try:
         print(f"develop: starting mosquitto on 127.0.0.1:{broker.port}")
         broker.start()
         started.append(broker.process.pid)
         pidfile.write_text(" ".join(map(str, started)))
+        # A virtual Enttec DMX USB Pro: a pseudo-terminal that decodes frames.
+        link = runtime / "dev" / "usb-ENTTEC_DMX_USB_PRO_EN777-if00-port0"
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.unlink(missing_ok=True)
+        widget = PtyWidget(link)
+        print(f"develop: virtual Enttec DMX USB Pro at {widget.link}")
+        if ola_installed():
+            ola = Olad(runtime / "ola").start()
+            started.append(ola.process.pid)
+            pidfile.write_text(" ".join(map(str, started)))
+            print(f"develop: olad at {ola.url} (universe 1)")
+        else:
+            print("develop: olad is not installed; show lighting runs without OLA")
         print(f"develop: starting Home Assistant (logs in {runtime}/config/hass.out)")
         hass.prepare()
         hass.process.start()
@@ -99,19 +117,30 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"develop: starting the virtual {name} (PropNet firmware on MicroPython)"
             )
-            prop = VirtualProp(name, runtime / "props" / name, broker.host, broker.port)
+            prop = VirtualProp(
+                name,
+                runtime / "props" / name,
+                broker.host,
+                broker.port,
+                # The sender's knobs turn by themselves: the show's colour moves.
+                env={"PROPNET_SIM_ADC": "sweep"},
+            )
             props.append(prop.start())
             started.append(prop.process.pid)
             pidfile.write_text(" ".join(map(str, started)))
+        set_up_propnet(hass, widget.link, ola.url if ola else None)
+        dashboard = install_dashboard(hass)
         print(
             "\n"
             f"  Home Assistant: {hass.url}\n"
+            f"  Show dashboard: {dashboard}\n"
             f"  Login:          {USERNAME} / {PASSWORD}\n"
             f"  MQTT broker:    {broker.url} (anonymous)\n"
             "  Virtual props running PropNet's firmware under MicroPython are\n"
             f"  announcing themselves ({', '.join(VIRTUAL_PROPS)}); their consoles\n"
-            f"  log to {runtime}/props/<name>/prop.log. Home Assistant offers\n"
-            "  PropNet under Settings > Devices & services (Discovered).\n"
+            f"  log to {runtime}/props/<name>/prop.log. PropNet and its show\n"
+            "  lighting are set up (a virtual Enttec on a pseudo-terminal, and OLA\n"
+            "  when olad is installed); the dashboard is docs/dashboard.yaml.\n"
             "\n"
             "develop: running; press Ctrl-C to stop"
         )
@@ -128,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\ndevelop: stopping the props, Home Assistant and mosquitto")
         for prop in props:
             prop.stop()
+        if widget is not None:
+            widget.close()
+        if ola is not None:
+            ola.stop()
         hass.stop()
         broker.stop()
         pidfile.unlink(missing_ok=True)

@@ -16,6 +16,15 @@ from .procs import LOOPBACK, Process, free_port, port_open, wait_until
 USER = "propnet-ola"
 
 
+def ola_installed() -> bool:
+    """Return whether olad is installed here."""
+    try:
+        olad_binary()
+    except FileNotFoundError:
+        return False
+    return True
+
+
 def olad_binary() -> str:
     """Return the olad executable."""
     found = shutil.which("olad")

@@ -26,6 +26,7 @@ class VirtualProp:
         *,
         prefix: str | None = None,
         extra: dict[str, Any] | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         """Build the prop (``config`` is a path or a name in firmware/props)."""
         path = Path(config)
@@ -33,7 +34,8 @@ class VirtualProp:
             path = PROPS / f"{config}.yaml"
         self.folder = folder
         prepare(path, folder, host, port, prefix=prefix, extra=extra)
-        argv, env = command(folder)
+        argv, run_env = command(folder)
+        run_env.update(env or {})
         # As `propnet-firmware simulate` does: a reboot (exit code RESET_EXIT)
         # starts the prop again, like a board coming back after machine.reset().
         loop = f'while :; do "$@"; code=$?; [ "$code" -eq {RESET_EXIT} ] || exit "$code"; done'
@@ -42,7 +44,7 @@ class VirtualProp:
             ["sh", "-c", loop, "prop", *argv],
             folder / "prop.log",
             cwd=folder,
-            env=env,
+            env=run_env,
         )
 
     def start(self) -> Self:

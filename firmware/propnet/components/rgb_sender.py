@@ -23,6 +23,12 @@ class Component(Base):
         self.sent_at = None
         self.sent = 0
 
+    stateful = True
+
+    def state(self):
+        """Return how many commands were sent since boot."""
+        return self.sent
+
     def start(self):
         """Watch the knobs."""
         asyncio.create_task(self._loop())
@@ -58,6 +64,5 @@ class Component(Base):
             qos=1,
             latest=True,
         )
-        if self.key:
-            self.node.telemetry(self.key, self.sent)
+        self.node.changed(self.key)
         return True

@@ -42,6 +42,9 @@ class Component(Base):
         asyncio.create_task(self._loop())
 
     async def _loop(self):
+        # Readings sent before Home Assistant has made the entities from the
+        # announce are lost (telemetry is not retained): the first waits.
+        await asyncio.sleep_ms(min(10000, self.interval_ms))
         while True:
             for k, v in self.readings().items():
                 self.node.telemetry(k, v)
