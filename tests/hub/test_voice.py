@@ -122,3 +122,33 @@ async def test_a_refusing_prop_is_reported_by_voice(
     response = await say(hass, "press coffin jumper scare")
     assert speech(response).startswith("Coffin Jumper Scare did not respond:")
     assert "busy" in speech(response)
+
+
+def documented_sentences() -> list[str]:
+    """Return the sentences in the Voice table of docs/props.md."""
+    from pathlib import Path
+    import re
+
+    docs = (Path(__file__).parents[2] / "docs" / "props.md").read_text(encoding="utf-8")
+    section = docs.split("## Voice", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r'^\| "([^"]+)" \|', section, re.MULTILINE)
+
+
+def test_the_voice_table_lists_sentences() -> None:
+    """The documentation's table is where the sentences below come from."""
+    assert len(documented_sentences()) >= 9
+
+
+@pytest.mark.parametrize("sentence", documented_sentences())
+async def test_every_documented_sentence_works(
+    hass: HomeAssistant, prop: Prop, assist: None, sentence: str
+) -> None:
+    """Each sentence the documentation promises is understood and carried out."""
+    async_expose_entity(hass, "conversation", "button.coffin_jumper_scare", True)
+    response = await say(hass, sentence.rstrip("?"))
+    assert response["response_type"] in ("action_done", "query_answer"), response
+    if response["response_type"] == "action_done":
+        assert prop.commands, sentence
+    if sentence.lower().startswith(("press", "push")):
+        assert speech(response) == "Pressed Coffin Jumper Scare."
+        assert prop.commands[-1]["action"] == "press"
