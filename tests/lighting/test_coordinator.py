@@ -158,6 +158,28 @@ async def test_a_knob_changes_the_colour_for_everyone(
     assert light.attributes["seq"] == 1
 
 
+async def test_a_broker_that_lost_its_messages_gets_the_state_again(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """After the MQTT connection comes back, the hub republishes online and the state."""
+    from homeassistant.components.mqtt import MQTT_CONNECTION_STATE
+    from homeassistant.helpers.dispatcher import async_dispatcher_send
+
+    await start(hass, lighting_entry())
+    send(hass, 1, 2, 3)
+    await settle(hass)
+    assert len(states(mqtt_mock)) == 1
+    async_dispatcher_send(hass, MQTT_CONNECTION_STATE, False)
+    await settle(hass)
+    assert len(states(mqtt_mock)) == 1
+    async_dispatcher_send(hass, MQTT_CONNECTION_STATE, True)
+    await settle(hass)
+    again = states(mqtt_mock)
+    assert len(again) == 2
+    assert again[-1] == again[0]
+    assert published(mqtt_mock, "v1/devices/hub/state")[-1] == ("online", True)
+
+
 async def test_repeats_and_garbage_change_nothing(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:

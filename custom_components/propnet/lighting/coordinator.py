@@ -140,11 +140,10 @@ class LightingCoordinator:
                 self.hass, cmd_topic(self.base), self._on_command, qos=0, encoding=None
             )
         )
-        await mqtt.async_publish(
-            self.hass, device_state_topic(HUB_DEVICE_ID), "online", qos=1, retain=True
+        await self._announce_state()
+        self._unsubscribe.append(
+            mqtt.async_subscribe_connection_status(self.hass, self._on_connection)
         )
-        if self.engine.state.seq:
-            await self._publish(self.engine.state)
         self._start_outputs()
         self._tasks.append(
             self.entry.async_create_background_task(
@@ -157,6 +156,23 @@ class LightingCoordinator:
             )
         )
         self._frame_wake.set()
+
+    async def _announce_state(self) -> None:
+        """Say the hub is online and publish the retained state again."""
+        await mqtt.async_publish(
+            self.hass, device_state_topic(HUB_DEVICE_ID), "online", qos=1, retain=True
+        )
+        if self.engine.state.seq:
+            await self._publish(self.engine.state)
+
+    @callback
+    def _on_connection(self, connected: bool) -> None:
+        # A broker that restarted may have lost its retained messages (no
+        # persistence, or killed before saving): receivers must not go dark.
+        if connected:
+            self.entry.async_create_background_task(
+                self.hass, self._announce_state(), "propnet lighting republish"
+            )
 
     def _from_thread[*Args](
         self, func: Callable[[*Args], None]
