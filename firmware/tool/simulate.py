@@ -49,8 +49,12 @@ def prepare(
     }
     if prefix is not None:
         overrides["prefix"] = prefix
-    if extra:
-        overrides.update(extra)
+    for key, value in (extra or {}).items():
+        current = overrides.get(key)
+        if isinstance(value, dict) and isinstance(current, dict):
+            overrides[key] = {**current, **value}
+        else:
+            overrides[key] = value
     build(config, folder, mpy=mpy, overrides=overrides)
     return folder
 

@@ -27,7 +27,13 @@ class Seen:
 class Watcher:
     """Subscribes to ``topics`` and keeps what arrives."""
 
-    def __init__(self, port: int, *topics: str, host: str = LOOPBACK) -> None:
+    def __init__(
+        self,
+        port: int,
+        *topics: str,
+        host: str = LOOPBACK,
+        login: tuple[str, str] | None = None,
+    ) -> None:
         """Connect and subscribe; blocks until the subscription is acknowledged."""
         self.messages: list[Seen] = []
         self._cond = threading.Condition()
@@ -36,6 +42,8 @@ class Watcher:
         self.client.on_message = self._on_message
         self.client.on_subscribe = lambda *_: self._subscribed.set()
         self.client.on_connect = lambda c, *_: c.subscribe([(t, 1) for t in topics])
+        if login is not None:
+            self.client.username_pw_set(*login)
         self.client.connect(host, port)
         sock = self.client.socket()
         if isinstance(sock, socket.socket):

@@ -17,6 +17,9 @@ START: Final = 0x7E
 END: Final = 0xE7
 LABEL_GET_PARAMS: Final = 3
 LABEL_SEND_DMX: Final = 6
+# Reopening a missing port costs nothing; a short ceiling means a widget that
+# is plugged back in shows the show again within about a second.
+MAX_BACKOFF: Final = 1.0
 LABEL_GET_SERIAL: Final = 10
 MIN_CHANNELS: Final = 24
 MAX_CHANNELS: Final = 512
@@ -189,14 +192,14 @@ class EnttecOutput:
                         port = None
                         self._set_status(Status.NOT_A_PRO)
                         self._stop.wait(backoff)
-                        backoff = min(backoff * 2, 5.0)
+                        backoff = min(backoff * 2, MAX_BACKOFF)
                         continue
                 except (serial.SerialException, OSError) as err:
                     port = None
                     self._set_status(Status.DISCONNECTED)
                     _LOGGER.debug("Cannot open %s: %s", self.port, err)
                     self._stop.wait(backoff)
-                    backoff = min(backoff * 2, 5.0)
+                    backoff = min(backoff * 2, MAX_BACKOFF)
                     continue
                 backoff = 0.5
                 sent = None  # replay the last frame on the new connection
