@@ -1,0 +1,1 @@
+"""System tests: the whole show under faults, bad input and load."""

@@ -23,17 +23,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(autouse=True)
 def real_sockets(socket_enabled: None) -> None:
-    """The suite talks to real servers on loopback."""
+    """Let the suite talk to real servers on loopback."""
 
 
 @pytest.fixture(autouse=True)
-def verify_cleanup() -> Iterator[None]:
+def verify_cleanup() -> None:
     """Replace the plugin's per-test thread check: no Home Assistant runs in-process here.
 
     The show's own threads (the virtual DMX widget, replugged by a story) live
     for the whole session and are stopped with it.
     """
-    yield
 
 
 @pytest.fixture(scope="session")

@@ -352,7 +352,7 @@ def broker_restart(show: Show, downtime: float = 3) -> dict[str, Any]:
 
 
 def prop_power_loss(show: Show) -> dict[str, Any]:
-    """A prop that goes silent or loses power: unavailable within 1.5 keep-alives; back after."""
+    """Cut a prop off, silently and then by power: unavailable within 1.5 keep-alives; back after."""
     prop = show.props["coffin_jumper"]
 
     def gone() -> bool:

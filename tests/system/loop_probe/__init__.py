@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-
 from homeassistant.components.http import HomeAssistantView
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.typing import ConfigType
