@@ -18,7 +18,6 @@ from pathlib import Path
 import tempfile
 from typing import Any
 
-
 from tests.harness.show import Show
 from tests.system import scenarios
 
@@ -37,7 +36,9 @@ def main() -> None:
         try:
             figures["security"] = scenarios.security(show)
             figures["storm"] = scenarios.storm(show, count=args.storm)
-            figures["load"] = scenarios.load(show, args.props, args.rgb_rate, args.seconds)
+            figures["load"] = scenarios.load(
+                show, args.props, args.rgb_rate, args.seconds
+            )
             figures["broker_restart"] = scenarios.broker_restart(show)
             figures["prop_power_loss"] = scenarios.prop_power_loss(show)
             figures["enttec_replug"] = scenarios.enttec_replug(show)
