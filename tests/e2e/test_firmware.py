@@ -38,16 +38,7 @@ class FirmwareStack:
         self, entity_id: str, want: str, timeout: float = 20
     ) -> dict[str, Any]:
         """Wait until ``entity_id`` is ``want``."""
-
-        def check() -> dict[str, Any] | None:
-            state = self.hass.states().get(entity_id)
-            return state if state and state["state"] == want else None
-
-        try:
-            return wait_until(check, timeout, f"{entity_id} becoming {want}", 0.1)
-        except TimeoutError as err:
-            now = self.hass.states().get(entity_id)
-            raise AssertionError(f"{err}; it is {now}\n{self.prop.tail()}") from None
+        return self.hass.wait_state(entity_id, want, timeout, self.prop.tail())
 
     def stop(self) -> None:
         """Stop the prop, hass and the broker."""

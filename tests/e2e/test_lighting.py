@@ -17,6 +17,7 @@ import pytest_socket
 from custom_components.propnet.protocol.commands import new_ulid
 from tests.e2e.conftest import RUN
 from tests.harness.broker import Broker
+from tests.harness.demo import set_lighting_options
 from tests.harness.hass import Hass
 from tests.harness.procs import wait_until
 from tests.harness.pty_widget import PtyWidget
@@ -78,25 +79,9 @@ class LightingStack:
             "propnet", {"next_step_id": "lighting"}, {"base": "v1/demo/rgb"}
         )
         assert result["type"] == "create_entry", result
-        entry_id = result["result"]["entry_id"]
-        flow = self.hass.post(
-            "/api/config/config_entries/options/flow", {"handler": entry_id}
+        set_lighting_options(
+            self.hass, result["result"]["entry_id"], self.widget.link, None
         )
-        options = {
-            "fixtures": "Main, 1, rgb\nWash, 4, dimmer",
-            "enttec_port": str(self.widget.link),
-            "enttec_fps": 40,
-            "ola_universe": 1,
-            "input_baudrate": 115200,
-            "input_channel": 1,
-            "dedupe_ttl": 900,
-            "dedupe_capacity": 4096,
-            "queue_size": 10000,
-        }
-        done = self.hass.post(
-            f"/api/config/config_entries/options/flow/{flow['flow_id']}", options
-        )
-        assert done["type"] == "create_entry", done
         self.receiver = Receiver(self.broker)
         # The hub's subscription reaches the broker a moment after set-up;
         # a command sent before then is lost, as MQTT commands are. Probe

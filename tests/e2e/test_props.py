@@ -12,7 +12,7 @@ import pytest
 from tests.e2e.conftest import RUN
 from tests.harness.broker import Broker
 from tests.harness.hass import Hass
-from tests.harness.procs import Process, python_module, wait_until
+from tests.harness.procs import Process, python_module
 from tests.harness.ws import HassWebSocket, WebSocketError
 
 LID = "switch.coffin_jumper_lid"
@@ -50,17 +50,7 @@ class Stack:
         self, entity_id: str, state: str, timeout: float = 20
     ) -> dict[str, Any]:
         """Wait until ``entity_id`` has ``state``."""
-
-        def check() -> dict[str, Any] | None:
-            current = self.state(entity_id)
-            return current if current and current["state"] == state else None
-
-        try:
-            return wait_until(check, timeout, f"{entity_id} becoming {state}", 0.1)
-        except TimeoutError as err:
-            raise AssertionError(
-                f"{err}; it is {self.state(entity_id)}\n{self.prop.tail()}"
-            ) from None
+        return self.hass.wait_state(entity_id, state, timeout, self.prop.tail())
 
     def commands(self) -> list[dict[str, Any]]:
         """Return the commands the prop received, from its log."""

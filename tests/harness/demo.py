@@ -42,9 +42,14 @@ def set_up_propnet(hass: Hass, enttec_port: Path | None, ola_url: str | None) ->
     assert lighting is not None
     # The outputs' addresses change between runs (OLA's ports), so the
     # options are set on every start.
-    flow = hass.post(
-        "/api/config/config_entries/options/flow", {"handler": lighting["entry_id"]}
-    )
+    set_lighting_options(hass, lighting["entry_id"], enttec_port, ola_url)
+
+
+def set_lighting_options(
+    hass: Hass, entry_id: str, enttec_port: Path | None, ola_url: str | None
+) -> None:
+    """Run the lighting options flow: two fixtures, the given outputs, defaults otherwise."""
+    flow = hass.post("/api/config/config_entries/options/flow", {"handler": entry_id})
     options: dict[str, Any] = {
         "fixtures": FIXTURES,
         "enttec_fps": 40,

@@ -316,3 +316,18 @@ class Hass:
     def states(self) -> dict[str, dict[str, Any]]:
         """Return every entity's state, by entity id."""
         return {state["entity_id"]: state for state in self.get("/api/states")}
+
+    def wait_state(
+        self, entity_id: str, want: str, timeout: float = 20, context: str = ""
+    ) -> dict[str, Any]:
+        """Wait until ``entity_id`` is ``want``; fail naming what it is (and ``context``)."""
+
+        def check() -> dict[str, Any] | None:
+            state = self.states().get(entity_id)
+            return state if state and state["state"] == want else None
+
+        try:
+            return wait_until(check, timeout, f"{entity_id} becoming {want}", 0.1)
+        except TimeoutError as err:
+            now = self.states().get(entity_id)
+            raise AssertionError(f"{err}; it is {now}\n{context}") from None
