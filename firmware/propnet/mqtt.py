@@ -210,6 +210,16 @@ class MQTTClient:
             self._queue.append(_Message(topic, payload, retain, qos))
         self._wake.set()
 
+    def supersede(self, topics):
+        """Forget queued messages on ``topics``: what is sent next replaces them.
+
+        A status resent after a reconnect (it was in flight when the link
+        broke) must not follow, and so overwrite, the fresh one of the births.
+        """
+        for topic in topics:
+            self._latest.pop(topic, None)
+        self._queue = [m for m in self._queue if m.topic not in topics]
+
     def pending(self):
         """Return how many messages wait to be sent or acknowledged."""
         return len(self._queue) + len(self._latest) + len(self._inflight)
@@ -295,8 +305,9 @@ class MQTTClient:
         self._resubscribe = False
         writer = self._writer
         if self.on_connect is not None:
-            for topic, payload, retain, qos in self.on_connect():
-                self._latest.pop(topic, None)
+            births = self.on_connect()
+            self.supersede([b[0] for b in births])
+            for topic, payload, retain, qos in births:
                 await self._send(_Message(topic, payload, retain, qos))
         if self.subs:
             await self._send_subscribe()
@@ -316,7 +327,7 @@ class MQTTClient:
     async def _wait(self):
         """Sleep until there is something to send or a keep-alive is due."""
         self._wake.clear()
-        if self._queue or self._latest:
+        if self._acks or self._queue or self._latest:
             return
         idle = time.ticks_diff(time.ticks_ms(), self._sent_ms)
         ping_ms = self.keepalive * 500

@@ -199,6 +199,26 @@ def safe_mode_after_repeated_failed_boots():
 
 
 @test
+def a_status_in_flight_when_the_link_broke_does_not_follow_the_fresh_one():
+    from propnet.mqtt import MQTTClient, _Message
+
+    c = MQTTClient("t", "127.0.0.1", 1)
+    c._inflight[1] = _Message("p/x/status", {"lid": True}, True, 1)
+    c._inflight[2] = _Message("p/x/event", {"key": "e"}, False, 1)
+    c._close()
+    eq(
+        [m.topic for m in c._queue],
+        ["p/x/status", "p/x/event"],
+        "both wait, status first",
+    )
+    eq(c._queue[0].dup, True, "marked as a resend")
+    c.publish("p/x/status", {"lid": False}, True, 1, latest=True)
+    c.supersede(["p/x/availability", "p/x/announce", "p/x/status"])
+    eq([m.topic for m in c._queue], ["p/x/event"], "the event is still owed")
+    eq(c._latest, {}, "the births carry the status")
+
+
+@test
 def packets_encode_as_mqtt_311():
     eq(bytes(_varint(127)), b"\x7f", "1 byte")
     eq(bytes(_varint(128)), b"\x80\x01", "2 bytes")
