@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 import signal
 
@@ -26,14 +28,24 @@ def _wait_line(log: Path, prefix: str, count: int = 1, timeout: float = 15) -> s
         raise AssertionError("\n".join(_lines(log))) from None
 
 
-def test_a_pending_qos1_publish_survives_a_broker_restart(tmp_path: Path) -> None:
-    """Sent but not acknowledged when the broker dies: delivered after reconnect."""
+@contextmanager
+def session(tmp_path: Path) -> Iterator[tuple[Broker, Path]]:
+    """Run the client script against a broker of its own (the stories restart it)."""
     broker = Broker(tmp_path / "broker").start()
     log = tmp_path / "client.log"
     client = mp_script("mqtt_session.py", [str(broker.port)], log, tmp_path)
     client.start()
     try:
         _wait_line(log, "up ", 1)
+        yield broker, log
+    finally:
+        client.stop()
+        broker.stop()
+
+
+def test_a_pending_qos1_publish_survives_a_broker_restart(tmp_path: Path) -> None:
+    """Sent but not acknowledged when the broker dies: delivered after reconnect."""
+    with session(tmp_path) as (broker, log):
         # A frozen broker takes the PUBLISH into its socket but never acks it.
         assert broker.process.proc is not None
         broker.process.proc.send_signal(signal.SIGSTOP)
@@ -48,11 +60,8 @@ def test_a_pending_qos1_publish_survives_a_broker_restart(tmp_path: Path) -> Non
         with Watcher(broker.port, "session/#") as watcher:
             kept = watcher.wait_for("session/pending")
             state = watcher.wait_for("session/state")
-        assert (kept.payload, kept.retain) == (b"kept", True)
-        assert state.payload == b"online"
-    finally:
-        client.stop()
-        broker.stop()
+    assert (kept.payload, kept.retain) == (b"kept", True)
+    assert state.payload == b"online"
 
 
 def test_a_killed_client_is_marked_offline_by_its_last_will(
@@ -72,18 +81,10 @@ def test_a_killed_client_is_marked_offline_by_its_last_will(
 
 def test_the_client_notices_a_closed_connection_at_once(tmp_path: Path) -> None:
     """A broker that goes away is noticed by the socket closing, not by keep-alive."""
-    broker = Broker(tmp_path / "broker").start()
-    log = tmp_path / "client.log"
-    client = mp_script("mqtt_session.py", [str(broker.port)], log, tmp_path)
-    client.start()
-    try:
-        _wait_line(log, "up ", 1)
+    with session(tmp_path) as (broker, log):
         broker.stop()
         # keepalive is 30 s in the script; seeing "down" within 5 s proves the
         # client reacted to the socket, not to a missing PINGRESP.
         _wait_line(log, "down", timeout=5)
         broker.start()
         _wait_line(log, "up ", 2, timeout=10)
-    finally:
-        client.stop()
-        broker.stop()
