@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from homeassistant.components import mqtt
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     EVENT_COMPONENT_LOADED,
     EVENT_HOMEASSISTANT_STOP,
@@ -18,33 +15,16 @@ from homeassistant.helpers.typing import ConfigType
 from homeassistant.setup import EventComponentLoaded
 
 from .blueprints import async_install_blueprints
-from .const import CONF_BASE, CONF_KIND, CONF_PREFIX, DOMAIN, KIND_LIGHTING, PLATFORMS
+from .const import CONF_KIND, CONF_PREFIX, DOMAIN, KIND_LIGHTING, PLATFORMS
 from .hub.hub import PropHub
 from .lighting.coordinator import LightingCoordinator
 from .lighting.http import async_setup_api
+from .runtime import PropNetConfigEntry, lighting_of_device, prop_of_device
 from .services import async_setup_services
 from .voice import async_setup_voice
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 LIGHTING_PLATFORMS = [Platform.LIGHT, Platform.SENSOR]
-
-
-@dataclass(slots=True)
-class PropNetData:
-    """What one PropNet entry holds while it is loaded: a props hub or lighting."""
-
-    prefix: str
-    hub: PropHub | None = None
-    lighting: LightingCoordinator | None = None
-
-    @property
-    def props(self) -> PropHub:
-        """Return the props hub; only props entries set up prop platforms."""
-        assert self.hub is not None
-        return self.hub
-
-
-type PropNetConfigEntry = ConfigEntry[PropNetData]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -82,10 +62,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: PropNetConfigEntry) -> b
         )
     if entry.data.get(CONF_KIND) == KIND_LIGHTING:
         return await _async_setup_lighting(hass, entry)
-    prefix: str = entry.data[CONF_PREFIX]
-    _remove_devices_of_other_prefixes(hass, entry, prefix)
-    hub = PropHub(hass, entry.entry_id, prefix)
-    entry.runtime_data = PropNetData(prefix=prefix, hub=hub)
+    hub = PropHub(hass, entry.entry_id, entry.data[CONF_PREFIX])
+    _remove_devices_of_other_prefixes(hass, entry, hub)
+    entry.runtime_data = hub
     # Platforms first, so the retained announces that arrive on subscribing
     # find every platform ready to add entities.
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -95,15 +74,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: PropNetConfigEntry) -> b
 
 
 def _remove_devices_of_other_prefixes(
-    hass: HomeAssistant, entry: PropNetConfigEntry, prefix: str
+    hass: HomeAssistant, entry: PropNetConfigEntry, hub: PropHub
 ) -> None:
     """Remove the props an entry followed under a prefix it no longer has."""
     registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
-        if not any(
-            domain == DOMAIN and identifier.startswith(f"{prefix}/")
-            for domain, identifier in device.identifiers
-        ):
+        if hub.prop_id_of(device.identifiers) is None:
             registry.async_update_device(
                 device.id, remove_config_entry_id=entry.entry_id
             )
@@ -112,7 +88,7 @@ def _remove_devices_of_other_prefixes(
 async def _async_setup_lighting(hass: HomeAssistant, entry: PropNetConfigEntry) -> bool:
     """Start show lighting: engine, outputs, input, and its light and sensors."""
     coordinator = LightingCoordinator(hass, entry)
-    entry.runtime_data = PropNetData(prefix=entry.data[CONF_BASE], lighting=coordinator)
+    entry.runtime_data = coordinator
     await coordinator.async_start()
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, LIGHTING_PLATFORMS)
@@ -126,32 +102,30 @@ async def _async_options_updated(
     await hass.config_entries.async_reload(entry.entry_id)
 
 
-def _platforms(entry: PropNetConfigEntry) -> list[Platform]:
-    return (
-        LIGHTING_PLATFORMS
-        if entry.data.get(CONF_KIND) == KIND_LIGHTING
-        else list(PLATFORMS)
-    )
-
-
 async def async_unload_entry(hass: HomeAssistant, entry: PropNetConfigEntry) -> bool:
     """Unload a PropNet entry and everything it subscribed to."""
+    lighting = entry.runtime_data
+    if not isinstance(lighting, LightingCoordinator):
+        return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     unloaded = await hass.config_entries.async_unload_platforms(
-        entry, _platforms(entry)
+        entry, LIGHTING_PLATFORMS
     )
-    if unloaded and (coordinator := entry.runtime_data.lighting) is not None:
-        await coordinator.async_stop()
+    if unloaded:
+        await lighting.async_stop()
     return unloaded
 
 
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: PropNetConfigEntry, device: dr.DeviceEntry
 ) -> bool:
-    """Let the user delete a prop's device, clearing its retained announce."""
-    hub = entry.runtime_data.hub
-    if hub is None:
-        return True
-    for domain, identifier in device.identifiers:
-        if domain == DOMAIN and identifier.startswith(f"{hub.prefix}/"):
-            await hub.async_remove_prop(identifier.removeprefix(f"{hub.prefix}/"))
+    """Let the user delete a prop's device, clearing its retained announce.
+
+    Show lighting's own device cannot be deleted while its entry is loaded:
+    it would come straight back; deleting the entry removes it.
+    """
+    if lighting_of_device(hass, device) is not None:
+        return False
+    if (target := prop_of_device(hass, device)) is not None:
+        hub, prop_id = target
+        await hub.async_remove_prop(prop_id)
     return True

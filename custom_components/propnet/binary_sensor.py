@@ -6,20 +6,20 @@ from homeassistant.components.binary_sensor import BinarySensorEntity
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import PropNetConfigEntry
 from .entity import PropEntity, async_register_platform
+from .runtime import PropsConfigEntry
 
 PARALLEL_UPDATES = 0
 
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: PropNetConfigEntry,
+    entry: PropsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a binary sensor for each one a prop announces."""
     async_register_platform(
-        entry.runtime_data.props, "binary_sensor", PropBinarySensor, async_add_entities
+        entry.runtime_data, "binary_sensor", PropBinarySensor, async_add_entities
     )
 
 

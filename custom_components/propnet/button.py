@@ -2,36 +2,66 @@
 
 from __future__ import annotations
 
-from homeassistant.components.button import ButtonDeviceClass, ButtonEntity
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.button import (
+    ButtonDeviceClass,
+    ButtonEntity,
+    ButtonEntityDescription,
+)
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import PropNetConfigEntry
 from .entity import PropEntity, async_register_platform
 from .hub.hub import KEY_IDENTIFY, KEY_RESTART, PropHub
 from .protocol.commands import ACTION_IDENTIFY, ACTION_PRESS, ACTION_REBOOT
+from .runtime import PropsConfigEntry
 
 PARALLEL_UPDATES = 0
 
 
+@dataclass(frozen=True, kw_only=True)
+class PropActionDescription(ButtonEntityDescription):
+    """A button PropNet gives every prop, and what pressing it does."""
+
+    press_fn: Callable[[PropHub, str], Awaitable[Any]]
+
+
+PROP_ACTIONS: tuple[PropActionDescription, ...] = (
+    PropActionDescription(
+        key=KEY_IDENTIFY,
+        translation_key="identify",
+        device_class=ButtonDeviceClass.IDENTIFY,
+        entity_category=EntityCategory.CONFIG,
+        press_fn=lambda hub, prop_id: hub.async_command(prop_id, ACTION_IDENTIFY),
+    ),
+    PropActionDescription(
+        key=KEY_RESTART,
+        translation_key="restart",
+        device_class=ButtonDeviceClass.RESTART,
+        entity_category=EntityCategory.CONFIG,
+        press_fn=lambda hub, prop_id: hub.async_command(prop_id, ACTION_REBOOT),
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: PropNetConfigEntry,
+    entry: PropsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add announced buttons, and Identify and Restart to every prop."""
-    hub = entry.runtime_data.props
+    hub = entry.runtime_data
     async_register_platform(hub, "button", PropButton, async_add_entities)
 
     @callback
     def add_prop_buttons(prop_id: str) -> None:
         async_add_entities(
-            [
-                PropActionButton(hub, prop_id, KEY_IDENTIFY, ACTION_IDENTIFY),
-                PropActionButton(hub, prop_id, KEY_RESTART, ACTION_REBOOT),
-            ]
+            PropActionButton(hub, prop_id, description) for description in PROP_ACTIONS
         )
 
     hub.register_prop_added(add_prop_buttons)
@@ -50,24 +80,19 @@ class PropActionButton(ButtonEntity):
 
     _attr_has_entity_name = True
     _attr_should_poll = False
-    _attr_entity_category = EntityCategory.CONFIG
+    entity_description: PropActionDescription
 
-    def __init__(self, hub: PropHub, prop_id: str, key: str, action: str) -> None:
-        """Describe the button for ``action`` on prop ``prop_id``."""
+    def __init__(
+        self, hub: PropHub, prop_id: str, description: PropActionDescription
+    ) -> None:
+        """Describe the button ``description`` on prop ``prop_id``."""
         self.hub = hub
         self.prop_id = prop_id
-        self.action = action
-        self._attr_unique_id = hub.unique_id(prop_id, key)
+        self.entity_description = description
+        self._attr_unique_id = hub.unique_id(prop_id, description.key)
         self._attr_device_info = DeviceInfo(
             identifiers={hub.device_identifier(prop_id)}
         )
-        self._attr_translation_key = key.lstrip("$")
-        self._attr_device_class = (
-            ButtonDeviceClass.IDENTIFY
-            if action == ACTION_IDENTIFY
-            else ButtonDeviceClass.RESTART
-        )
-        self._key = key
 
     @property
     def available(self) -> bool:
@@ -78,10 +103,10 @@ class PropActionButton(ButtonEntity):
         """Follow the prop's availability."""
         self.async_on_remove(
             self.hub.async_add_listener(
-                self.prop_id, self._key, self.async_write_ha_state
+                self.prop_id, self.entity_description.key, self.async_write_ha_state
             )
         )
 
     async def async_press(self) -> None:
         """Send the action to the prop."""
-        await self.hub.async_command(self.prop_id, self.action)
+        await self.entity_description.press_fn(self.hub, self.prop_id)

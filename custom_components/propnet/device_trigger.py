@@ -23,8 +23,8 @@ from homeassistant.helpers.typing import ConfigType
 import voluptuous as vol
 
 from .const import DOMAIN, EVENT_PROPNET
-from .hub.hub import PropHub
-from .protocol.messages import EntitySpec
+from .protocol.announce import EntitySpec
+from .runtime import prop_of_device
 
 CONF_SUBTYPE = "subtype"
 
@@ -34,25 +34,18 @@ TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
 
 
 def _event_entities(hass: HomeAssistant, device_id: str) -> list[EntitySpec]:
-    """Return the event entities the prop behind ``device_id`` announces now."""
+    """Return the event entities the prop behind ``device_id`` announces now.
+
+    Show lighting and devices that are no props have none.
+    """
     device = dr.async_get(hass).async_get(device_id)
-    if device is None:
+    if device is None or (target := prop_of_device(hass, device)) is None:
         return []
-    for entry_id in device.config_entries:
-        entry = hass.config_entries.async_get_entry(entry_id)
-        if (
-            entry is None
-            or entry.domain != DOMAIN
-            or not hasattr(entry, "runtime_data")
-        ):
-            continue
-        hub: PropHub = entry.runtime_data.hub
-        for domain, identifier in device.identifiers:
-            if domain == DOMAIN and identifier.startswith(f"{hub.prefix}/"):
-                prop = hub.props.get(identifier.removeprefix(f"{hub.prefix}/"))
-                if prop is not None and prop.announce is not None:
-                    return [s for s in prop.announce.entities if s.type == "event"]
-    return []
+    hub, prop_id = target
+    prop = hub.props.get(prop_id)
+    if prop is None or prop.announce is None:
+        return []
+    return [spec for spec in prop.announce.entities if spec.type == "event"]
 
 
 async def async_get_triggers(
@@ -87,7 +80,12 @@ async def async_validate_trigger_config(
         for spec in known
     ):
         raise InvalidDeviceAutomationConfig(
-            f"{config[CONF_SUBTYPE]} {config[CONF_TYPE]} is not an event of this prop"
+            translation_domain=DOMAIN,
+            translation_key="not_an_event_of_prop",
+            translation_placeholders={
+                "subtype": config[CONF_SUBTYPE],
+                "type": config[CONF_TYPE],
+            },
         )
     return config
 

@@ -1,4 +1,4 @@
-"""Diagnostics for PropNet entries and prop devices, with private details redacted."""
+"""Diagnostics for PropNet entries and their devices, with private details redacted."""
 
 from __future__ import annotations
 
@@ -8,19 +8,14 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from . import PropNetConfigEntry
-from .const import DOMAIN
+from .hub.hub import PropHub
+from .lighting.coordinator import LightingCoordinator
+from .runtime import PropNetConfigEntry
 
 TO_REDACT = {"mac", "ip", "url"}
 
 
-async def async_get_config_entry_diagnostics(
-    hass: HomeAssistant, entry: PropNetConfigEntry
-) -> dict[str, Any]:
-    """Return the entry's props and its counters of dropped messages, or its lighting."""
-    if (lighting := entry.runtime_data.lighting) is not None:
-        return lighting.diagnostics()
-    hub = entry.runtime_data.props
+def _hub_diagnostics(hub: PropHub) -> dict[str, Any]:
     return {
         "prefix": hub.prefix,
         "broker_connected": hub.connected,
@@ -32,17 +27,29 @@ async def async_get_config_entry_diagnostics(
     }
 
 
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: PropNetConfigEntry
+) -> dict[str, Any]:
+    """Return a props entry's props and dropped messages, or show lighting's state."""
+    match entry.runtime_data:
+        case LightingCoordinator() as lighting:
+            return lighting.diagnostics()
+        case hub:
+            return _hub_diagnostics(hub)
+
+
 async def async_get_device_diagnostics(
     hass: HomeAssistant, entry: PropNetConfigEntry, device: dr.DeviceEntry
 ) -> dict[str, Any]:
-    """Return what the hub knows of one prop."""
-    hub = entry.runtime_data.props
-    for domain, identifier in device.identifiers:
-        if domain == DOMAIN and identifier.startswith(f"{hub.prefix}/"):
-            prop_id = identifier.removeprefix(f"{hub.prefix}/")
-            if prop_id in hub.props:
-                return {
-                    "prop_id": prop_id,
-                    **async_redact_data(hub.snapshot(prop_id), TO_REDACT),
-                }
-    return {"prop_id": None}
+    """Return what PropNet knows of one prop, or of the show lighting device."""
+    match entry.runtime_data:
+        case LightingCoordinator() as lighting:
+            return lighting.diagnostics()
+        case hub:
+            prop_id = hub.prop_id_of(device.identifiers)
+            if prop_id is None or prop_id not in hub.props:
+                return {"prop_id": None}
+            return {
+                "prop_id": prop_id,
+                **async_redact_data(hub.snapshot(prop_id), TO_REDACT),
+            }

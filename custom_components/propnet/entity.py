@@ -12,8 +12,8 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 
 from .hub.hub import PropHub
+from .protocol.announce import EntitySpec
 from .protocol.commands import ACTION_SET
-from .protocol.messages import EntitySpec
 
 CATEGORIES = {"config": EntityCategory.CONFIG, "diagnostic": EntityCategory.DIAGNOSTIC}
 

@@ -6,22 +6,21 @@ from homeassistant.components.event import EventEntity
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import PropNetConfigEntry
 from .entity import PropEntity, async_register_platform
-from .protocol.messages import EntitySpec, Event
+from .protocol.announce import EntitySpec
+from .protocol.messages import Event
+from .runtime import PropsConfigEntry
 
 PARALLEL_UPDATES = 0
 
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: PropNetConfigEntry,
+    entry: PropsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add an event entity for each one a prop announces."""
-    async_register_platform(
-        entry.runtime_data.props, "event", PropEvent, async_add_entities
-    )
+    async_register_platform(entry.runtime_data, "event", PropEvent, async_add_entities)
 
 
 class PropEvent(PropEntity, EventEntity):

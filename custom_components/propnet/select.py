@@ -6,21 +6,21 @@ from homeassistant.components.select import SelectEntity
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import PropNetConfigEntry
 from .entity import PropEntity, async_register_platform
-from .protocol.messages import EntitySpec
+from .protocol.announce import EntitySpec
+from .runtime import PropsConfigEntry
 
 PARALLEL_UPDATES = 0
 
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: PropNetConfigEntry,
+    entry: PropsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a select for each one a prop announces."""
     async_register_platform(
-        entry.runtime_data.props, "select", PropSelect, async_add_entities
+        entry.runtime_data, "select", PropSelect, async_add_entities
     )
 
 

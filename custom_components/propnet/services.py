@@ -22,6 +22,7 @@ from .const import DOMAIN
 from .hub.hub import PropHub
 from .protocol.commands import ACTION_SET
 from .protocol.names import ENTITY_KEY
+from .runtime import lighting_of_device, prop_of_device
 
 SERVICE_SEND_COMMAND = "send_command"
 ATTR_ACTION = "action"
@@ -43,22 +44,33 @@ SEND_COMMAND_SCHEMA = vol.Schema(
 def _target(hass: HomeAssistant, device_id: str) -> tuple[PropHub, str, str]:
     """Return the hub, prop id and name behind a device id."""
     device = dr.async_get(hass).async_get(device_id)
-    if device is not None:
-        for entry_id in device.config_entries:
-            entry = hass.config_entries.async_get_entry(entry_id)
-            if entry is None or entry.domain != DOMAIN:
-                continue
-            if entry.state is not ConfigEntryState.LOADED:
-                raise ServiceValidationError(
-                    translation_domain=DOMAIN,
-                    translation_key="entry_not_loaded",
-                    translation_placeholders={"title": entry.title},
-                )
-            hub: PropHub = entry.runtime_data.hub
-            for domain, identifier in device.identifiers:
-                if domain == DOMAIN and identifier.startswith(f"{hub.prefix}/"):
-                    prop_id = identifier.removeprefix(f"{hub.prefix}/")
-                    return hub, prop_id, device.name or prop_id
+    if device is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_a_prop",
+            translation_placeholders={"device_id": device_id},
+        )
+    for entry_id in device.config_entries:
+        entry = hass.config_entries.async_get_entry(entry_id)
+        if (
+            entry is not None
+            and entry.domain == DOMAIN
+            and entry.state is not ConfigEntryState.LOADED
+        ):
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="entry_not_loaded",
+                translation_placeholders={"title": entry.title},
+            )
+    if (target := prop_of_device(hass, device)) is not None:
+        hub, prop_id = target
+        return hub, prop_id, device.name or prop_id
+    if lighting_of_device(hass, device) is not None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="lighting_is_not_a_prop",
+            translation_placeholders={"device": device.name or device_id},
+        )
     raise ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key="not_a_prop",

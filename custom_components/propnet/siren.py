@@ -14,22 +14,20 @@ from homeassistant.components.siren.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import PropNetConfigEntry
 from .entity import PropEntity, async_register_platform
-from .protocol.messages import EntitySpec
+from .protocol.announce import EntitySpec
+from .runtime import PropsConfigEntry
 
 PARALLEL_UPDATES = 0
 
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: PropNetConfigEntry,
+    entry: PropsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a siren for each one a prop announces."""
-    async_register_platform(
-        entry.runtime_data.props, "siren", PropSiren, async_add_entities
-    )
+    async_register_platform(entry.runtime_data, "siren", PropSiren, async_add_entities)
 
 
 class PropSiren(PropEntity, SirenEntity):

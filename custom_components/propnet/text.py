@@ -6,22 +6,20 @@ from homeassistant.components.text import TextEntity
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import PropNetConfigEntry
 from .entity import PropEntity, async_register_platform
-from .protocol.messages import EntitySpec
+from .protocol.announce import EntitySpec
+from .runtime import PropsConfigEntry
 
 PARALLEL_UPDATES = 0
 
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: PropNetConfigEntry,
+    entry: PropsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a text entity for each one a prop announces."""
-    async_register_platform(
-        entry.runtime_data.props, "text", PropText, async_add_entities
-    )
+    async_register_platform(entry.runtime_data, "text", PropText, async_add_entities)
 
 
 class PropText(PropEntity, TextEntity):

@@ -33,10 +33,12 @@ def _load() -> None:
 _load()
 
 from custom_components.propnet.protocol import (  # noqa: E402
+    announce,
     commands,
-    messages,
+    decode,
     names,
     rgb,
+    values,
 )
 
-__all__ = ["commands", "messages", "names", "rgb"]
+__all__ = ["announce", "commands", "decode", "names", "rgb", "values"]

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from custom_components.propnet.protocol import commands, messages
+from custom_components.propnet.protocol import (
+    announce as announce_parser,
+    commands,
+    messages,
+    values as value_parser,
+)
 from tests.harness.broker import Broker
 from tests.harness.virtual_prop import VirtualProp
 from tests.harness.watcher import Watcher
@@ -63,7 +68,7 @@ def test_it_starts_with_availability_announce_status_in_that_order(
     first = watcher.wait_for(f"{BASE}/status")
     assert online.payload == b"online"
     assert online.at <= announce.at <= first.at
-    parsed = messages.parse_announce(announce.payload, "coffin_jumper")
+    parsed = announce_parser.parse_announce(announce.payload, "coffin_jumper")
     assert parsed.warnings == ()
     keys = {e.key for e in parsed.entities}
     assert {
@@ -78,7 +83,9 @@ def test_it_starts_with_availability_announce_status_in_that_order(
     } <= keys
     assert parsed.mac is not None
     assert parsed.mac.startswith("02:")
-    values, problems = messages.parse_values(first.payload, parsed, sensors_only=False)
+    values, problems = value_parser.parse_values(
+        first.payload, parsed, sensors_only=False
+    )
     assert problems == []
     assert values["lid"] is False
     assert values["mode"] == "armed"

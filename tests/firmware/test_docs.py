@@ -6,16 +6,8 @@ from pathlib import Path
 import re
 
 from propnet_tool.cli import parser
-from propnet_tool.schema import (
-    _FILTERS,
-    _LED,
-    _MQTT,
-    _PROP,
-    _TOP,
-    _WIFI,
-    KINDS,
-    STEP_NAMES,
-)
+from propnet_tool.kinds import FILTERS, KINDS, LED, MQTT, PROP, TOP, WIFI
+from propnet_tool.sequences import STEP_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = (ROOT / "docs" / "firmware.md").read_text(encoding="utf-8")
@@ -41,18 +33,18 @@ def test_every_step_and_filter_is_in_the_guide() -> None:
     """The sequence steps and sensor filters tables are complete."""
     for step in STEP_NAMES:
         _table_row(step)
-    for name in _FILTERS:
+    for name in FILTERS:
         assert f"`{name}`" in GUIDE, name
 
 
 def test_every_top_level_option_is_in_the_guide() -> None:
     """prop, wifi, mqtt, status_led and the safety options are all described."""
-    for name in _PROP:
+    for name in PROP:
         assert f"`{name}`" in GUIDE, name
-    for section, options in (("wifi", _WIFI), ("mqtt", _MQTT), ("status_led", _LED)):
+    for section, options in (("wifi", WIFI), ("mqtt", MQTT), ("status_led", LED)):
         for name in options:
             assert f"`{section}.{name}`" in GUIDE, (section, name)
-    for name in _TOP:
+    for name in TOP:
         assert f"`{name}`" in GUIDE, name
 
 

@@ -12,7 +12,10 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 import yaml
 
-from custom_components.propnet.protocol import commands, messages
+from custom_components.propnet.protocol import (
+    announce as announce_parser,
+    commands,
+)
 from propnet_tool.build import BuildError, build, compile_mpy, library_sources
 from propnet_tool.cli import main
 from propnet_tool.deploy import deploy
@@ -31,7 +34,7 @@ CONFIGS = sorted(p for p in PROPS.glob("*.yaml") if p.name != "secrets.yaml")
 def test_every_shipped_config_validates(config: Path) -> None:
     """The example props compile, and their announce passes the hub's own parser."""
     prop = compile_config(config)
-    announce = messages.parse_announce(json.dumps(prop["announce"]), prop["id"])
+    announce = announce_parser.parse_announce(json.dumps(prop["announce"]), prop["id"])
     assert announce.id == prop["id"]
     assert len(announce.entities) == len(prop["announce"]["entities"])
 
@@ -208,7 +211,7 @@ def test_any_mangled_config_gets_errors_not_a_crash(
     except ConfigError as err:
         problems = err.problems
     else:
-        messages.parse_announce(json.dumps(prop["announce"]), prop["id"])
+        announce_parser.parse_announce(json.dumps(prop["announce"]), prop["id"])
         return
     assert problems
     for file, line, message in problems:
@@ -327,7 +330,7 @@ def test_simulate_runs_the_example_prop_and_restarts_it_on_reboot(
         try:
             announce = watcher.wait_for(f"{topic}/announce", timeout=20)
             watcher.wait_for(f"{topic}/status")
-            messages.parse_announce(announce.payload, "example_prop")
+            announce_parser.parse_announce(announce.payload, "example_prop")
             mark = watcher.mark()
             cid = commands.new_ulid()
             watcher.publish(

@@ -20,6 +20,18 @@ from .prop import Prop
 BIG = json.dumps({"name": "x" * 5000})
 
 
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        """Start at zero."""
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        """Return the time now."""
+        return self.now
+
+
 def deliver(
     hub: PropHub, topic: str, payload: bytes | str, retain: bool = False
 ) -> None:
@@ -67,7 +79,7 @@ async def test_each_bad_message_is_dropped_and_counted(
     reason: str,
 ) -> None:
     """The drop counter for the reason rises; the log names the problem once."""
-    hub = entry.runtime_data.hub
+    hub = entry.runtime_data
     caplog.set_level(logging.DEBUG, logger="custom_components.propnet")
     for _ in range(3):
         deliver(hub, topic, payload)
@@ -87,30 +99,74 @@ async def test_each_bad_message_is_dropped_and_counted(
     assert hass.states.get("switch.coffin_jumper_lid").state == STATE_ON
 
 
-async def test_a_key_logs_again_after_it_was_valid(
+def drop_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """Return the warnings PropNet logged about dropped messages."""
+    return [
+        r.message
+        for r in caplog.records
+        if r.levelno == logging.WARNING and r.message.startswith("Dropped")
+    ]
+
+
+async def test_a_bad_key_is_not_warned_again_until_it_was_valid(
     hass: HomeAssistant,
     prop: Prop,
     entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Once per prop and key until it is valid again, as the contract asks."""
-    hub = entry.runtime_data.hub
-    for payload in ('{"lid": 1}', '{"lid": 2}', '{"lid": true}', '{"lid": 3}'):
+    clock = FakeClock()
+    hub = entry.runtime_data
+    hub.drops._clock = clock
+    for payload in ('{"lid": 1}', '{"lid": 2}'):
         deliver(hub, "propnet/coffin_jumper/status", payload)
-    warned = [
-        r
-        for r in caplog.records
-        if r.levelno == logging.WARNING and "lid must be true or false" in r.message
-    ]
+        clock.now += 120  # long after any storm of bad values ended
+    assert len(drop_warnings(caplog)) == 1
+    deliver(hub, "propnet/coffin_jumper/status", '{"lid": true}')
+    clock.now += 120
+    deliver(hub, "propnet/coffin_jumper/status", '{"lid": 3}')
+    warned = [w for w in drop_warnings(caplog) if w.startswith("Dropped a message")]
     assert len(warned) == 2
+    assert "lid must be true or false" in warned[1]
     assert hub.drops.counts["bad_value"] == 3
+
+
+async def test_a_storm_of_fake_props_is_one_warning_and_a_count(
+    hass: HomeAssistant,
+    prop: Prop,
+    entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """1,500 made-up ids: one warning while it lasts, one summary after it."""
+    clock = FakeClock()
+    hub = entry.runtime_data
+    hub.drops._clock = clock
+    room = MAX_PROPS - len(hub.props)
+    for n in range(MAX_PROPS + 500):
+        deliver(hub, f"propnet/fake{n}/announce", "{")
+    warned = drop_warnings(caplog)
+    # A prop may log its own problem (invalid_json) once; too_many_props once.
+    assert [w for w in warned if "too_many_props" in w] == [warned[-1]]
+    assert hub.drops.counts["too_many_props"] == MAX_PROPS + 500 - room
+    hub.drops.flush()
+    assert drop_warnings(caplog) == warned  # the storm goes on: nothing yet
+    clock.now += 61
+    hub.drops.flush()
+    summaries = drop_warnings(caplog)[len(warned) :]
+    too_many = MAX_PROPS + 500 - room
+    assert any(f"{too_many - 1} more messages (too_many_props)" in s for s in summaries)
+    assert any(f"{room - 1} more messages (invalid_json)" in s for s in summaries)
+    # Still answering: the real prop's messages go through.
+    prop.send("status", {"lid": True})
+    await hass.async_block_till_done()
+    assert hass.states.get("switch.coffin_jumper_lid").state == STATE_ON
 
 
 async def test_a_flood_of_new_ids_is_bounded(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
     """Made-up prop ids cannot grow the hub without bound."""
-    hub = entry.runtime_data.hub
+    hub = entry.runtime_data
     for n in range(MAX_PROPS + 50):
         deliver(hub, f"propnet/p{n}/availability", "offline")
     assert len(hub.props) == MAX_PROPS
@@ -124,7 +180,7 @@ async def test_a_handler_bug_is_contained(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """An unexpected error in a handler is logged and counted; the next message works."""
-    hub = entry.runtime_data.hub
+    hub = entry.runtime_data
     original = hub._handlers["log"]
 
     def broken(*args: Any) -> None:
@@ -146,7 +202,7 @@ async def test_random_traffic_never_breaks_the_hub(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Hypothesis throws arbitrary topics and payloads at the MQTT handlers."""
-    hub = entry.runtime_data.hub
+    hub = entry.runtime_data
     caplog.set_level(logging.ERROR, logger="custom_components.propnet")
     kinds = st.sampled_from(
         [

@@ -46,12 +46,12 @@ async def test_a_missing_ack_is_an_error(hass: HomeAssistant, prop: Prop) -> Non
     """No ack within the contract's 5 seconds is a timeout, not a success."""
     prop.reply = "silent"
     with (
-        patch("custom_components.propnet.hub.hub.ACK_TIMEOUT", 0.05),
+        patch("custom_components.propnet.hub.commands.ACK_TIMEOUT", 0.05),
         pytest.raises(HomeAssistantError) as err,
     ):
         await press_scare(hass)
     assert err.value.translation_key == "command_timeout"
-    assert entry_hub(hass)._pending == {}
+    assert entry_hub(hass).commands._pending == {}
 
 
 async def test_an_offline_prop_fails_at_once(hass: HomeAssistant, prop: Prop) -> None:
@@ -130,7 +130,7 @@ async def test_late_and_foreign_acks_are_counted(
 
 def entry_hub(hass: HomeAssistant) -> PropHub:
     """Return the hub of the only PropNet entry."""
-    return hass.config_entries.async_entries("propnet")[0].runtime_data.hub
+    return hass.config_entries.async_entries("propnet")[0].runtime_data
 
 
 async def test_send_command_returns_the_acks(hass: HomeAssistant, prop: Prop) -> None:

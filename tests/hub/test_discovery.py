@@ -260,4 +260,4 @@ async def test_two_props_on_two_prefixes_stay_apart(
     assert coffin is not None
     assert ghost.config_entries == {other.entry_id}
     assert coffin.config_entries == {entry.entry_id}
-    assert entry.runtime_data.hub.props.keys() == {"coffin_jumper"}
+    assert entry.runtime_data.props.keys() == {"coffin_jumper"}

@@ -73,7 +73,7 @@ async def test_other_availability_payloads_are_ignored(
     prop.send("availability", "sleeping")
     await hass.async_block_till_done()
     assert hass.states.get(LID).state == STATE_OFF
-    hub = hass.config_entries.async_entries("propnet")[0].runtime_data.hub
+    hub = hass.config_entries.async_entries("propnet")[0].runtime_data
     assert hub.drops.counts["invalid"] == 1
 
 
@@ -297,5 +297,5 @@ async def test_bus_event_names_no_device_before_it_exists(
     Prop(hass).fire("scared", "scare")
     await hass.async_block_till_done()
     assert events == []
-    hub = entry.runtime_data.hub
+    hub = entry.runtime_data
     assert hub.drops.counts["unknown_prop"] == 1

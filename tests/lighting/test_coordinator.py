@@ -305,7 +305,7 @@ async def test_options_check_fixtures_and_apply_at_once(
         state.attributes["brightness"],
         state.attributes["rgb_color"],
     ) == ("on", 200, (0, 0, 255))
-    coordinator = entry.runtime_data.lighting
+    coordinator = entry.runtime_data
     assert coordinator.universe.frame(1e12)[3:7] == bytes([0, 0, 200, 0])
     await hass.services.async_call(
         "light", "turn_off", {"entity_id": wash}, blocking=True
@@ -434,7 +434,7 @@ async def test_a_console_drives_olad_and_olad_outages_are_repairs(
             await until(
                 lambda: ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
             )
-            diagnostics = entry.runtime_data.lighting.diagnostics()
+            diagnostics = entry.runtime_data.diagnostics()
             assert diagnostics["dmx_input"] == {
                 "lines": 2,
                 "malformed": 1,

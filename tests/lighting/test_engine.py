@@ -12,7 +12,7 @@ import pytest
 from custom_components.propnet.lighting.dedupe import Dedupe
 from custom_components.propnet.lighting.engine import LightingEngine, Source
 from custom_components.propnet.protocol.commands import new_ulid
-from custom_components.propnet.protocol.messages import ProtocolError
+from custom_components.propnet.protocol.decode import ProtocolError
 from custom_components.propnet.protocol.rgb import (
     RgbCommand,
     RgbState,

@@ -8,23 +8,27 @@ from typing import Any
 from hypothesis import given, settings, strategies as st
 import pytest
 
+from custom_components.propnet.protocol.announce import (
+    MAX_ANNOUNCE_BYTES,
+    UnsupportedVersionError,
+    parse_announce,
+)
 from custom_components.propnet.protocol.commands import (
     build_command,
     is_ulid,
     new_ulid,
 )
+from custom_components.propnet.protocol.decode import ProtocolError, decode
 from custom_components.propnet.protocol.messages import (
-    MAX_ANNOUNCE_BYTES,
     Ack,
-    ProtocolError,
-    UnsupportedVersionError,
-    decode,
-    light_problem,
     parse_ack,
-    parse_announce,
     parse_availability,
     parse_event,
     parse_log,
+)
+from custom_components.propnet.protocol.values import (
+    ValueProblem,
+    light_problem,
     parse_values,
 )
 
@@ -338,10 +342,10 @@ def test_status_keeps_good_values_and_names_bad_ones() -> None:
         "mode": "armed",
         "rssi": None,
     }
-    assert dict(problems) == {
-        "motion": "must be true or false",
-        "scare": "a button entity has no state",
-        "ghost": "is not an announced entity",
+    assert {p.key: (p.reason, p.detail) for p in problems} == {
+        "motion": ("bad_value", "must be true or false"),
+        "scare": ("bad_value", "a button entity has no state"),
+        "ghost": ("unknown_key", "is not an announced entity"),
     }
 
 
@@ -352,14 +356,18 @@ def test_telemetry_carries_sensors_only() -> None:
         b'{"triggers": 4, "lid": true}', announce, sensors_only=True
     )
     assert values == {"triggers": 4}
-    assert problems == [("lid", "telemetry carries only sensor readings")]
+    assert problems == [
+        ValueProblem("lid", "bad_value", "telemetry carries only sensor readings")
+    ]
 
 
 def test_values_before_an_announce_are_all_problems() -> None:
     """Without an announce nothing is known, so nothing is applied."""
     values, problems = parse_values(b'{"lid": true}', None, sensors_only=False)
     assert values == {}
-    assert problems == [("lid", "is not an announced entity")]
+    assert problems == [
+        ValueProblem("lid", "unknown_key", "is not an announced entity")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -393,7 +401,7 @@ def test_wrong_values_are_described(
     announce = parse_announce(with_entity({"key": "x", **spec}), "coffin_jumper")
     _, problems = parse_values(json.dumps({"x": value}), announce, sensors_only=False)
     assert len(problems) == 1
-    assert problem in problems[0][1]
+    assert problem in problems[0].detail
 
 
 def test_partial_lights_are_for_commands() -> None:

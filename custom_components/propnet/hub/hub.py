@@ -1,13 +1,16 @@
-"""The props hub: follows every prop on one prefix and keeps Home Assistant in step."""
+"""The props hub: follows every prop on one prefix and keeps Home Assistant in step.
+
+Longer than most modules because its message handlers share one state (the
+props, listeners and drops); registries and commands live in their own modules.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict
+from datetime import timedelta
 import logging
-import time
 from typing import Any, Final
 
 from homeassistant.components import mqtt
@@ -19,34 +22,29 @@ from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.components.switch import SwitchDeviceClass
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import (
-    device_registry as dr,
-    entity_registry as er,
-    issue_registry as ir,
-)
+from homeassistant.helpers.event import async_track_time_interval
 
 from ..const import DOMAIN, EVENT_PROPNET, LOGGER
-from ..protocol.commands import ACK_TIMEOUT, build_command, new_ulid
-from ..protocol.messages import (
-    Ack,
+from ..protocol.announce import (
     Announce,
     EntitySpec,
-    Event,
-    ProtocolError,
     UnsupportedVersionError,
-    parse_ack,
     parse_announce,
+)
+from ..protocol.decode import ProtocolError
+from ..protocol.messages import (
+    Ack,
+    Event,
+    parse_ack,
     parse_availability,
     parse_event,
     parse_log,
-    parse_values,
 )
 from ..protocol.names import (
     PROP_TOPICS,
     TOPIC_ACK,
     TOPIC_ANNOUNCE,
     TOPIC_AVAILABILITY,
-    TOPIC_CMD,
     TOPIC_EVENT,
     TOPIC_LOG,
     TOPIC_STATUS,
@@ -56,7 +54,10 @@ from ..protocol.names import (
     split_topic,
     subscription,
 )
+from ..protocol.values import parse_values
+from .commands import CommandBus
 from .drops import DropLog
+from .registry import HUB_KEYS, KEY_IDENTIFY, KEY_RESTART, Prop, Registries
 
 DEVICE_CLASSES: Final[Mapping[str, frozenset[str]]] = {
     "binary_sensor": frozenset(BinarySensorDeviceClass),
@@ -71,13 +72,9 @@ MAX_PROPS: Final = 1024
 # Status messages kept for a prop whose announce has not arrived yet; the
 # broker sends retained messages of different topics in no fixed order.
 MAX_EARLY_STATUS: Final = 4
-# A MAC that changes back within this time means two props share one id.
-DUPLICATE_WINDOW: Final = 600.0
-# Keys of the entities the hub adds to every prop; prop keys cannot start
-# with "$", so they never clash.
-KEY_IDENTIFY: Final = "$identify"
-KEY_RESTART: Final = "$restart"
-HUB_KEYS: Final = (KEY_IDENTIFY, KEY_RESTART)
+# How often storms of dropped messages are summed up in the log.
+DROP_SUMMARY_INTERVAL: Final = timedelta(seconds=60)
+__all__ = ["HUB_KEYS", "KEY_IDENTIFY", "KEY_RESTART", "Prop", "PropHub"]
 
 _LEVELS: Final = {
     "debug": logging.DEBUG,
@@ -91,24 +88,6 @@ type Listener = Callable[[], None]
 type EventListener = Callable[[Event], None]
 
 
-@dataclass(slots=True)
-class Prop:
-    """What the hub knows of one prop."""
-
-    id: str
-    announce: Announce | None = None
-    online: bool = False
-    values: dict[str, Any] = field(default_factory=dict)
-    early_status: list[bytes] = field(default_factory=list)
-    device_id: str | None = None
-    mac_changed_at: float | None = None
-
-    @property
-    def name(self) -> str:
-        """Return the prop's name, or its id before it has announced."""
-        return self.announce.name if self.announce else self.id
-
-
 class PropHub:
     """Follows the props on one topic prefix through Home Assistant's MQTT."""
 
@@ -120,11 +99,12 @@ class PropHub:
         self.props: dict[str, Prop] = {}
         self.drops = DropLog(LOGGER)
         self.connected = False
+        self.registries = Registries(hass, entry_id, prefix)
+        self.commands = CommandBus(hass, prefix)
         self._adders: dict[str, EntityAdder] = {}
         self._prop_added: list[Callable[[str], None]] = []
         self._listeners: dict[str, dict[str, Listener]] = defaultdict(dict)
         self._event_listeners: dict[tuple[str, str], EventListener] = {}
-        self._pending: dict[str, tuple[str, asyncio.Future[Ack]]] = {}
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._handlers: dict[str, Callable[[Prop, bytes, bool], None]] = {
             TOPIC_ANNOUNCE: self._on_announce,
@@ -141,11 +121,15 @@ class PropHub:
 
     def unique_id(self, prop_id: str, key: str) -> str:
         """Return the unique id of one entity of one prop."""
-        return f"{self.prefix}/{prop_id}/{key}"
+        return self.registries.unique_id(prop_id, key)
 
     def device_identifier(self, prop_id: str) -> tuple[str, str]:
         """Return the device registry identifier of a prop."""
-        return (DOMAIN, f"{self.prefix}/{prop_id}")
+        return self.registries.device_identifier(prop_id)
+
+    def prop_id_of(self, identifiers: Iterable[tuple[str, str]]) -> str | None:
+        """Return the prop id in a device's identifiers, if it is a prop of this hub."""
+        return self.registries.prop_id_of(identifiers)
 
     @callback
     def register_platform(self, platform: str, adder: EntityAdder) -> None:
@@ -162,6 +146,14 @@ class PropHub:
         self.connected = mqtt.is_connected(self.hass)
         self._unsubscribe.append(
             mqtt.async_subscribe_connection_status(self.hass, self._on_connection)
+        )
+        self._unsubscribe.append(
+            async_track_time_interval(
+                self.hass,
+                lambda _: self.drops.flush(),
+                DROP_SUMMARY_INTERVAL,
+                cancel_on_shutdown=True,
+            )
         )
         # Announces first, so a prop is usually known before its status.
         # QoS 0: Home Assistant's MQTT session is clean, so QoS 1 would add
@@ -184,7 +176,8 @@ class PropHub:
         """Unsubscribe and fail the commands still waiting for an ack."""
         while self._unsubscribe:
             self._unsubscribe.pop()()
-        self._fail_pending("unloaded")
+        self.drops.flush()
+        self.commands.fail_pending("unloaded")
 
     # -- Listeners ------------------------------------------------------------
 
@@ -301,32 +294,19 @@ class PropHub:
         try:
             announce = parse_announce(payload, prop.id, DEVICE_CLASSES)
         except UnsupportedVersionError as err:
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                self._issue_id("unsupported_version", prop.id),
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key="unsupported_version",
-                translation_placeholders={
-                    "prop": prop.name,
-                    "version": str(err.version),
-                },
-            )
+            self.registries.unsupported_version(prop, err.version)
             raise
         if announce == prop.announce:
             return
         for warning in announce.warnings:
             LOGGER.warning("Prop %s announced %s", prop.id, warning)
-        ir.async_delete_issue(
-            self.hass, DOMAIN, self._issue_id("unsupported_version", prop.id)
-        )
-        self._check_duplicate(prop, announce)
+        self.registries.clear_issues(prop.id, ("unsupported_version",))
+        self.registries.check_duplicate(prop, announce)
         old = prop.announce
         prop.announce = announce
-        device = self._sync_device(prop)
+        device = self.registries.sync_device(prop)
         if old is None:
-            self._remove_orphans(prop, device.id)
+            self.registries.remove_orphans(prop, device.id)
             for listener in self._prop_added:
                 listener(prop.id)
         self._sync_entities(prop, old, announce)
@@ -360,9 +340,13 @@ class PropHub:
         self, prop: Prop, payload: bytes, topic: str, sensors_only: bool
     ) -> None:
         values, problems = parse_values(payload, prop.announce, sensors_only)
-        for key, problem in problems:
-            reason = "unknown_key" if "not an announced" in problem else "bad_value"
-            self.drops.drop(prop.id, f"{topic}/{key}", reason, f"{key} {problem}")
+        for problem in problems:
+            self.drops.drop(
+                prop.id,
+                f"{topic}/{problem.key}",
+                problem.reason,
+                f"{problem.key} {problem.detail}",
+            )
         changed: list[str] = []
         old = prop.values
         for key, value in values.items():
@@ -389,19 +373,16 @@ class PropHub:
 
     def _on_ack(self, prop: Prop, payload: bytes, retain: bool) -> None:
         ack = parse_ack(payload)
-        pending = self._pending.get(ack.correlation_id)
-        if pending is None:
+        target = self.commands.target_of(ack.correlation_id)
+        outcome = self.commands.on_ack(prop.id, ack)
+        if outcome == "unmatched_ack":
             self.drops.drop(
-                prop.id, TOPIC_ACK, "unmatched_ack", "no command waits for this ack"
+                prop.id, TOPIC_ACK, outcome, "no command waits for this ack"
             )
-            return
-        if pending[0] != prop.id:
+        elif outcome == "ack_mismatch":
             self.drops.drop(
-                prop.id, TOPIC_ACK, "ack_mismatch", f"the command went to {pending[0]}"
+                prop.id, TOPIC_ACK, outcome, f"the command went to {target}"
             )
-            return
-        if not pending[1].done():
-            pending[1].set_result(ack)
 
     def _on_log(self, prop: Prop, payload: bytes, retain: bool) -> None:
         line = parse_log(payload)
@@ -419,92 +400,11 @@ class PropHub:
                 "Lost the MQTT broker; props on %s are unavailable until it returns",
                 self.prefix,
             )
-            self._fail_pending("broker_unavailable")
+            self.commands.fail_pending("broker_unavailable")
         for prop_id in list(self._listeners):
             self._notify(prop_id)
 
-    # -- Registries -------------------------------------------------------------
-
-    def _issue_id(self, kind: str, prop_id: str) -> str:
-        return f"{kind}_{self.entry_id}_{prop_id}"
-
-    def _check_duplicate(self, prop: Prop, announce: Announce) -> None:
-        old_mac = prop.announce.mac if prop.announce else None
-        issue_id = self._issue_id("duplicate_id", prop.id)
-        now = time.monotonic()
-        if old_mac and announce.mac and old_mac.lower() != announce.mac.lower():
-            if (
-                prop.mac_changed_at is not None
-                and now - prop.mac_changed_at < DUPLICATE_WINDOW
-            ):
-                LOGGER.warning(
-                    "Two props claim the id %s: %s and %s",
-                    prop.id,
-                    old_mac,
-                    announce.mac,
-                )
-                ir.async_create_issue(
-                    self.hass,
-                    DOMAIN,
-                    issue_id,
-                    is_fixable=False,
-                    severity=ir.IssueSeverity.ERROR,
-                    translation_key="duplicate_id",
-                    translation_placeholders={
-                        "prop": prop.id,
-                        "mac_a": old_mac,
-                        "mac_b": announce.mac,
-                    },
-                )
-            prop.mac_changed_at = now
-        elif (
-            prop.mac_changed_at is not None
-            and now - prop.mac_changed_at >= DUPLICATE_WINDOW
-        ):
-            prop.mac_changed_at = None
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-
-    def _sync_device(self, prop: Prop) -> dr.DeviceEntry:
-        announce = prop.announce
-        assert announce is not None
-        connections = (
-            {(dr.CONNECTION_NETWORK_MAC, dr.format_mac(announce.mac))}
-            if announce.mac
-            else set()
-        )
-        device = dr.async_get(self.hass).async_get_or_create(
-            config_entry_id=self.entry_id,
-            identifiers={self.device_identifier(prop.id)},
-            connections=connections,
-            name=announce.name,
-            model=announce.model,
-            manufacturer=announce.manufacturer or "PropNet",
-            sw_version=announce.sw_version,
-            hw_version=announce.hw_version,
-            configuration_url=announce.configuration_url,
-        )
-        prop.device_id = device.id
-        return device
-
-    def _remove_orphans(self, prop: Prop, device_id: str) -> None:
-        """Remove entities a prop had before Home Assistant restarted but no longer has."""
-        assert prop.announce is not None
-        wanted = {self.unique_id(prop.id, s.key) for s in prop.announce.entities}
-        wanted |= {self.unique_id(prop.id, key) for key in HUB_KEYS}
-        registry = er.async_get(self.hass)
-        for entry in er.async_entries_for_device(
-            registry, device_id, include_disabled_entities=True
-        ):
-            if entry.config_entry_id == self.entry_id and entry.unique_id not in wanted:
-                registry.async_remove(entry.entity_id)
-
-    def _remove_entity(self, prop_id: str, spec: EntitySpec) -> None:
-        registry = er.async_get(self.hass)
-        entity_id = registry.async_get_entity_id(
-            spec.type, DOMAIN, self.unique_id(prop_id, spec.key)
-        )
-        if entity_id is not None:
-            registry.async_remove(entity_id)
+    # -- Entities -------------------------------------------------------------
 
     def _sync_entities(self, prop: Prop, old: Announce | None, new: Announce) -> None:
         old_specs = {s.key: s for s in old.entities} if old else {}
@@ -512,7 +412,7 @@ class PropHub:
         for key, spec in old_specs.items():
             replacement = new_specs.get(key)
             if replacement is None or replacement.type != spec.type:
-                self._remove_entity(prop.id, spec)
+                self.registries.remove_entity(prop.id, spec)
                 prop.values.pop(key, None)
         added: dict[str, list[EntitySpec]] = defaultdict(list)
         changed: list[str] = []
@@ -530,16 +430,7 @@ class PropHub:
         """Drop a prop that announced its removal, with its device and entities."""
         self.props.pop(prop.id, None)
         self._notify(prop.id)
-        registry = dr.async_get(self.hass)
-        device = registry.async_get_device(
-            identifiers={self.device_identifier(prop.id)}
-        )
-        if device is not None:
-            registry.async_update_device(
-                device.id, remove_config_entry_id=self.entry_id
-            )
-        for kind in ("unsupported_version", "duplicate_id"):
-            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(kind, prop.id))
+        self.registries.release_device(prop.id)
 
     async def async_remove_prop(self, prop_id: str) -> None:
         """Forget a prop the user deleted, clearing its retained topics.
@@ -555,21 +446,9 @@ class PropHub:
                 retain=True,
             )
         self.props.pop(prop_id, None)
-        for kind in ("unsupported_version", "duplicate_id"):
-            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(kind, prop_id))
+        self.registries.clear_issues(prop_id)
 
     # -- Commands -----------------------------------------------------------------
-
-    def _fail_pending(self, reason: str) -> None:
-        for prop_id, future in self._pending.values():
-            if not future.done():
-                future.set_exception(
-                    HomeAssistantError(
-                        translation_domain=DOMAIN,
-                        translation_key=reason,
-                        translation_placeholders={"prop": prop_id},
-                    )
-                )
 
     async def async_command(
         self,
@@ -594,39 +473,9 @@ class PropHub:
                 translation_key="prop_offline",
                 translation_placeholders={"prop": name},
             )
-        correlation_id = new_ulid()
-        future: asyncio.Future[Ack] = self.hass.loop.create_future()
-        self._pending[correlation_id] = (prop_id, future)
-        try:
-            await mqtt.async_publish(
-                self.hass,
-                prop_topic(self.prefix, prop_id, TOPIC_CMD),
-                build_command(action, correlation_id, key, value, params),
-                qos=1,
-                retain=False,
-            )
-            async with asyncio.timeout(ACK_TIMEOUT):
-                ack = await future
-        except TimeoutError:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="command_timeout",
-                translation_placeholders={"prop": name, "action": action},
-            ) from None
-        finally:
-            self._pending.pop(correlation_id, None)
-        if not ack.ok:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="command_failed",
-                translation_placeholders={
-                    "prop": name,
-                    "action": action,
-                    "error": ack.error or "",
-                    "message": ack.message or "",
-                },
-            )
-        return ack
+        return await self.commands.async_send(
+            prop_id, name, action, key=key, value=value, params=params
+        )
 
     # -- Diagnostics ---------------------------------------------------------------
 

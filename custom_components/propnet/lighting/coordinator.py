@@ -99,6 +99,11 @@ class LightingCoordinator:
         self._ola_down_since: float | None = None
 
     @property
+    def device_identifier(self) -> str:
+        """Return the identifier of the Show lighting device in PropNet's domain."""
+        return f"lighting:{self.base}"
+
+    @property
     def primary(self) -> Fixture:
         """Return the fixture that follows the RGB channel."""
         return self.fixtures[0]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 import time
 
-from ..protocol.messages import ProtocolError
+from ..protocol.decode import ProtocolError
 from ..protocol.rgb import RgbCommand, RgbState, parse_rgb_command
 from .dedupe import Dedupe
 

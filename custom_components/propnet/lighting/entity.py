@@ -20,7 +20,7 @@ class LightingEntity(Entity):
         self.coordinator = coordinator
         self._attr_unique_id = f"lighting:{coordinator.base}:{key}"
         self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, f"lighting:{coordinator.base}")},
+            identifiers={(DOMAIN, coordinator.device_identifier)},
             name="Show lighting",
             manufacturer="PropNet",
             model="RGB/DMX coordinator",

@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 import voluptuous as vol
 
-from ..const import CONF_BASE, CONF_KIND, DOMAIN, KIND_LIGHTING
+from ..const import DOMAIN
 from .coordinator import LightingCoordinator
 from .engine import Source
 
@@ -23,12 +23,12 @@ from .engine import Source
 def _coordinator(hass: HomeAssistant, base: str | None) -> LightingCoordinator | None:
     """Return the loaded lighting on ``base``, or the first one when none is named."""
     for entry in hass.config_entries.async_entries(DOMAIN):
-        if (
-            entry.state is ConfigEntryState.LOADED
-            and entry.data.get(CONF_KIND) == KIND_LIGHTING
-            and (base is None or entry.data[CONF_BASE] == base)
+        if entry.state is not ConfigEntryState.LOADED:
+            continue
+        coordinator = entry.runtime_data
+        if isinstance(coordinator, LightingCoordinator) and (
+            base is None or coordinator.base == base
         ):
-            coordinator: LightingCoordinator | None = entry.runtime_data.lighting
             return coordinator
     return None
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .commands import is_ulid
-from .messages import ProtocolError, decode_object
+from .decode import ProtocolError, decode_object
 
 DEFAULT_BASE: Final = "v1/demo/rgb"
 HUB_DEVICE_ID: Final = "hub"
