@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
-from unittest.mock import AsyncMock, MagicMock, Mock, patch
+from unittest.mock import AsyncMock, MagicMock, Mock, PropertyMock, patch
 
+from homeassistant.const import __version__ as HA_VERSION
 import pytest
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+from syrupy.location import PyTestLocation
 
 # Bind the name custom_components to this repository's folder before Home
 # Assistant's test fixtures put the plugin's own testing_config (which has a
@@ -51,4 +56,35 @@ def no_blueprint_install(request: pytest.FixtureRequest) -> Generator[None]:
         yield
         return
     with patch("custom_components.propnet.async_install_blueprints", AsyncMock()):
+        yield
+
+
+class _SnapshotsPerRelease(HomeAssistantSnapshotExtension):
+    """Snapshots kept per Home Assistant release series.
+
+    Registry entries and states gain fields from release to release; the
+    suite runs on two releases, so each keeps its own files.
+    """
+
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        """Return ``snapshots/<year.month>`` beside the test file."""
+        series = ".".join(HA_VERSION.split(".")[:2])
+        return str(Path(test_location.filepath).parent / "snapshots" / series)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Compare with this Home Assistant release's snapshot files."""
+    return snapshot.use_extension(_SnapshotsPerRelease)
+
+
+@pytest.fixture
+def all_entities_enabled() -> Generator[None]:
+    """Create every entity enabled, including those that start disabled."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
         yield

@@ -423,7 +423,8 @@ class PropHub:
             elif previous != spec:
                 changed.append(key)
         for platform, specs in added.items():
-            self._adders[platform](prop.id, specs)
+            if (adder := self._adders.get(platform)) is not None:
+                adder(prop.id, specs)
         self._notify(prop.id, changed)
 
     def _forget_prop(self, prop: Prop) -> None:
