@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, MagicMock, Mock, PropertyMock, patch
 
-from homeassistant.const import __version__ as HA_VERSION
+from homeassistant.const import __version__ as ha_version
 import pytest
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
@@ -69,7 +69,7 @@ class _SnapshotsPerRelease(HomeAssistantSnapshotExtension):
     @classmethod
     def dirname(cls, *, test_location: PyTestLocation) -> str:
         """Return ``snapshots/<year.month>`` beside the test file."""
-        series = ".".join(HA_VERSION.split(".")[:2])
+        series = ".".join(ha_version.split(".")[:2])
         return str(Path(test_location.filepath).parent / "snapshots" / series)
 
 
