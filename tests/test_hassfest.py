@@ -45,7 +45,9 @@ def strings(node: Any, path: str = "") -> list[tuple[str, str]]:
     """Return every (path, text) in a translations tree."""
     if isinstance(node, dict):
         return [
-            item for key, value in node.items() for item in strings(value, f"{path}.{key}")
+            item
+            for key, value in node.items()
+            for item in strings(value, f"{path}.{key}")
         ]
     return [(path, node)]
 
@@ -96,9 +98,7 @@ def test_translation_keys_are_what_hassfest_accepts() -> None:
     """Entity, exception, action and issue keys are lower-case slugs."""
     translations = load(COMPONENT / "translations" / "en.json")
     keys = [
-        key
-        for platform in translations.get("entity", {}).values()
-        for key in platform
+        key for platform in translations.get("entity", {}).values() for key in platform
     ]
     keys += [key for section in KEYED_SECTIONS for key in translations.get(section, {})]
     for service in translations.get("services", {}).values():
@@ -108,7 +108,7 @@ def test_translation_keys_are_what_hassfest_accepts() -> None:
 
 
 def test_data_descriptions_describe_fields_that_exist() -> None:
-    """hassfest refuses a data_description for a field the step does not have."""
+    """No data_description for a field the step does not have: hassfest refuses it."""
     translations = load(COMPONENT / "translations" / "en.json")
     for flow in ("config", "options"):
         for name, step in translations[flow]["step"].items():
@@ -136,7 +136,7 @@ def test_the_translation_rules_catch_what_hassfest_catches(
 
 
 def test_every_action_field_in_services_yaml_is_translated() -> None:
-    """hassfest's services check: names and descriptions come from translations."""
+    """Every action and field has a translated name and description (hassfest)."""
     services = yaml.safe_load((COMPONENT / "services.yaml").read_text(encoding="utf-8"))
     translated = load(COMPONENT / "translations" / "en.json")["services"]
     for service, spec in services.items():

@@ -270,17 +270,15 @@ def test_quality_scale_claims_hold() -> None:
     }
     if status["async-dependency"] == "done":
         # Done means every requirement is an asyncio library; pyserial blocks.
-        assert not any(
-            req.startswith("pyserial==") for req in manifest["requirements"]
-        )
+        assert not any(req.startswith("pyserial==") for req in manifest["requirements"])
     if status["brands"] == "done":
         # A brand/ folder is read only from 2026.3; done needs that minimum.
         minimum = AwesomeVersion(load(ROOT / "hacs.json")["homeassistant"])
         assert minimum >= AwesomeVersion("2026.3.0")
     if status["docs-triggers"] == "done":
-        assert "## Events and device triggers" in (ROOT / "docs" / "props.md").read_text(
-            encoding="utf-8"
-        )
+        assert "## Events and device triggers" in (
+            ROOT / "docs" / "props.md"
+        ).read_text(encoding="utf-8")
     if status["exception-translations"] == "done":
         for path in python_sources():
             tree = ast.parse(path.read_text(encoding="utf-8"))

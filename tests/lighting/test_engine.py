@@ -197,6 +197,24 @@ def test_dedupe_forgets_by_age_and_by_count() -> None:
         Dedupe(ttl=0)
 
 
+def test_dedupe_forgets_the_least_recently_seen_first() -> None:
+    """A repeat counts as a sighting: a full memory lets go of the id seen longest ago."""
+    clock = Clock()
+    dedupe = Dedupe(ttl=10, capacity=2, clock=clock)
+    assert not dedupe.seen("a")
+    clock.now += 1
+    assert not dedupe.seen("b")
+    clock.now += 1
+    assert dedupe.seen("a")  # a is now the most recently seen
+    clock.now += 1
+    assert not dedupe.seen("c")  # full: b goes, not a
+    assert dedupe.seen("a")
+    assert not dedupe.seen("b")
+    clock.now += 9.5
+    assert dedupe.seen("b")  # seen 9.5 s ago: still within the TTL
+    assert [cmd_id for cmd_id, _ in dedupe.snapshot()] == ["a", "b"]
+
+
 def test_dedupe_memory_survives_a_restart() -> None:
     """A snapshot restored into a new cache still knows recent ids, not expired ones."""
     clock = Clock()

@@ -42,7 +42,7 @@ from ..protocol.rgb import (
     state_topic,
 )
 from .dedupe import Dedupe
-from .engine import LightingEngine, Source
+from .engine import LightingEngine, Source, Submitted
 from .inputs.sparkfun import ConsoleMapper, SerialLineReader
 from .outputs.enttec import EnttecOutput, Status
 from .outputs.ola import OlaOutput, OlaStatus
@@ -315,7 +315,7 @@ class LightingCoordinator:
         rgb: tuple[int, int, int],
         src: str = "home-assistant",
         transition: float = 0.0,
-    ) -> bool:
+    ) -> Submitted:
         """Queue an RGB change from Home Assistant (a UI source)."""
         command = RgbCommand(new_ulid(), src, *rgb)
         if transition:

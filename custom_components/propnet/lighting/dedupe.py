@@ -8,12 +8,13 @@ import time
 
 
 class Dedupe:
-    """A TTL and LRU set of command ids.
+    """A set of command ids bounded by age (TTL) and by count (least recently seen out).
 
-    An id is a repeat while it is younger than ``ttl`` seconds and among the
-    ``capacity`` most recent. The clock is injectable so tests and restores
-    use the same time base as the engine (wall clock seconds, so the memory
-    survives a restart).
+    An id is a repeat while it was seen within ``ttl`` seconds and is among
+    the ``capacity`` most recently seen; seeing a repeat counts as seeing it,
+    so a sender that keeps repeating an id keeps it remembered. The clock is
+    injectable so tests and restores use the same time base as the engine
+    (wall clock seconds, so the memory survives a restart).
     """
 
     def __init__(
@@ -47,6 +48,10 @@ class Dedupe:
         now = self._clock()
         self._prune(now)
         if cmd_id in self._seen:
+            # Keeping the order by last sight keeps both the age and the
+            # least-recently-seen eviction at the front of the dict.
+            self._seen[cmd_id] = now
+            self._seen.move_to_end(cmd_id)
             return True
         self._seen[cmd_id] = now
         if len(self._seen) > self.capacity:

@@ -22,6 +22,18 @@ class Source(StrEnum):
     UI = "ui"  # Home Assistant's light, a dashboard drag, an old web client
 
 
+class Submitted(StrEnum):
+    """What became of a command offered to the engine."""
+
+    QUEUED = "queued"
+    INVALID = "invalid"  # broke the contract; counted as rejected
+    QUEUE_FULL = "queue_full"  # counted as dropped or overflowed
+
+    def __bool__(self) -> bool:
+        """Return True when the command was queued."""
+        return self is Submitted.QUEUED
+
+
 @dataclass(slots=True)
 class EngineStats:
     """Counters that always add up to the commands offered to the engine."""
@@ -99,18 +111,20 @@ class LightingEngine:
     def _count(self, reason: str) -> None:
         self.stats.by_reason[reason] = self.stats.by_reason.get(reason, 0) + 1
 
-    def submit_payload(self, payload: str | bytes | bytearray, source: Source) -> bool:
+    def submit_payload(
+        self, payload: str | bytes | bytearray, source: Source
+    ) -> Submitted:
         """Parse a ``<base>/cmd`` payload and queue it; count it if it is invalid."""
         try:
             command = parse_rgb_command(payload)
         except ProtocolError as err:
             self.stats.rejected += 1
             self._count(err.reason)
-            return False
+            return Submitted.INVALID
         return self.submit(command, source)
 
-    def submit(self, command: RgbCommand, source: Source) -> bool:
-        """Queue a command; return False when it could not be queued.
+    def submit(self, command: RgbCommand, source: Source) -> Submitted:
+        """Queue a command; say what became of it (it is falsy unless queued).
 
         A full queue drops its oldest UI update to make room. A device or
         console command is never dropped for another; when no UI update is
@@ -127,10 +141,10 @@ class LightingEngine:
                     self.stats.dropped += 1
                 else:
                     self.stats.overflowed += 1
-                return False
+                return Submitted.QUEUE_FULL
         self._queue.append(_Pending(command, source, time.perf_counter()))
         self._wake.set()
-        return True
+        return Submitted.QUEUED
 
     def apply_pending(self) -> int:
         """Apply every queued command now; return how many were taken."""

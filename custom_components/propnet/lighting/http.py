@@ -17,7 +17,7 @@ import voluptuous as vol
 
 from ..const import DOMAIN
 from .coordinator import LightingCoordinator
-from .engine import Source
+from .engine import Source, Submitted
 
 
 def _coordinator(hass: HomeAssistant, base: str | None) -> LightingCoordinator | None:
@@ -52,11 +52,10 @@ class RgbView(HomeAssistantView):
         if coordinator is None:
             return self.json_message("no show lighting is set up", HTTPStatus.NOT_FOUND)
         body = await request.read()
-        engine = coordinator.engine
-        rejected = engine.stats.rejected
-        if engine.submit_payload(body, Source.UI):
+        outcome = coordinator.engine.submit_payload(body, Source.UI)
+        if outcome is Submitted.QUEUED:
             return self.json({"accepted": True}, HTTPStatus.ACCEPTED)
-        reason = "invalid command" if engine.stats.rejected > rejected else "queue full"
+        reason = "invalid command" if outcome is Submitted.INVALID else "queue full"
         return self.json_message(reason, HTTPStatus.BAD_REQUEST)
 
 

@@ -78,4 +78,25 @@ def the_network_joins_and_reports_up():
     eq(log[0].startswith("wifi connected"), True, "logged")
 
 
+@test
+def the_network_rejoins_after_the_link_drops():
+    log = []
+    net = Network("sim", "pw", lambda level, msg: log.append(msg))
+
+    async def go():
+        asyncio.create_task(net.run())
+        await settle(50)
+        net.wlan.disconnect()  # the access point went away
+        await asyncio.sleep_ms(1300)
+
+    asyncio.run(go())
+    eq(net.up.is_set(), True, "up again")
+    eq(net.attempts, 2, "joined twice")
+    eq(
+        [m.split(",")[0] for m in log],
+        ["wifi connected", "wifi lost", "wifi connected"],
+        "logged",
+    )
+
+
 run()
