@@ -1,4 +1,9 @@
-"""An asyncio MQTT 3.1.1 client for props: QoS 0/1, last will, keep-alive, reconnect."""
+"""An asyncio MQTT 3.1.1 client for props: QoS 0/1, last will, keep-alive, reconnect.
+
+One module on purpose: on a prop every module imported costs heap for its
+own globals and bytecode, and the client is one state machine whose parts
+(framing, the session, the offline queue) share its socket and buffers.
+"""
 
 import asyncio
 import json

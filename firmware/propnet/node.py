@@ -1,4 +1,8 @@
-"""The prop runtime: config to components, and the whole wire contract over MQTT."""
+"""The prop runtime: config to components, and the whole wire contract over MQTT.
+
+About 400 lines, kept in one module for the prop's heap (each module costs
+its own globals); the components, actions and safety live in their own.
+"""
 
 import asyncio
 import json

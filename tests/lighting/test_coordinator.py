@@ -394,7 +394,7 @@ async def test_a_console_drives_olad_and_olad_outages_are_repairs(
     link.symlink_to(os.ttyname(slave))
     try:
         with patch(
-            "custom_components.propnet.lighting.coordinator.OLA_REPAIR_AFTER", 0.5
+            "custom_components.propnet.lighting.rig.OLA_REPAIR_AFTER", 0.5
         ):
             entry = await start(
                 hass,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 import json
 import time
 from typing import Any, Final
@@ -11,22 +10,13 @@ from typing import Any, Final
 from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.storage import Store
 
 from ..const import (
     CONF_BASE,
     CONF_DEDUPE_CAPACITY,
     CONF_DEDUPE_TTL,
-    CONF_ENTTEC_FPS,
-    CONF_ENTTEC_PORT,
     CONF_FIXTURES,
-    CONF_INPUT_BAUDRATE,
-    CONF_INPUT_CHANNEL,
-    CONF_INPUT_PORT,
-    CONF_OLA_UNIVERSE,
-    CONF_OLA_URL,
     CONF_QUEUE_SIZE,
     DOMAIN,
     LIGHTING_DEFAULTS,
@@ -43,9 +33,7 @@ from ..protocol.rgb import (
 )
 from .dedupe import Dedupe
 from .engine import LightingEngine, Source, Submitted
-from .inputs.sparkfun import ConsoleMapper, SerialLineReader
-from .outputs.enttec import EnttecOutput, Status
-from .outputs.ola import OlaOutput, OlaStatus
+from .rig import Rig
 from .universe import Fixture, FixtureError, Level, Universe, parse_fixtures
 
 STORAGE_VERSION: Final = 1
@@ -85,23 +73,29 @@ class LightingCoordinator:
         self.store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.lighting.{entry.entry_id}"
         )
-        self.output_status: dict[str, str] = {}
-        self.enttec: EnttecOutput | None = None
-        self.ola: OlaOutput | None = None
-        self.console: ConsoleMapper | None = None
-        self._reader: SerialLineReader | None = None
+        self.rig = Rig(
+            hass,
+            entry,
+            self.options,
+            self.universe,
+            on_console=self._submit_console,
+            on_change=self._notify,
+        )
         self._listeners: list[CALLBACK_TYPE] = []
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._transitions: dict[str, float] = {}
         self._last_color = (255, 255, 255)
-        self._frame_wake = asyncio.Event()
-        self._ola_down_since: float | None = None
 
     @property
     def device_identifier(self) -> str:
         """Return the identifier of the Show lighting device in PropNet's domain."""
         return f"lighting:{self.base}"
+
+    @property
+    def output_status(self) -> dict[str, str]:
+        """Return each configured output's (and the input's) status."""
+        return self.rig.status
 
     @property
     def primary(self) -> Fixture:
@@ -149,18 +143,12 @@ class LightingCoordinator:
         self._unsubscribe.append(
             mqtt.async_subscribe_connection_status(self.hass, self._on_connection)
         )
-        self._start_outputs()
         self._tasks.append(
             self.entry.async_create_background_task(
                 self.hass, self.engine.run(), "propnet lighting engine"
             )
         )
-        self._tasks.append(
-            self.entry.async_create_background_task(
-                self.hass, self._pump_frames(), "propnet lighting frames"
-            )
-        )
-        self._frame_wake.set()
+        self.rig.start()
 
     async def _announce_state(self) -> None:
         """Say the hub is online and publish the retained state again."""
@@ -179,59 +167,6 @@ class LightingCoordinator:
                 self.hass, self._announce_state(), "propnet lighting republish"
             )
 
-    def _from_thread[*Args](
-        self, func: Callable[[*Args], None]
-    ) -> Callable[[*Args], None]:
-        """Wrap ``func`` so a worker thread can call it; it runs in the event loop."""
-        loop = self.hass.loop
-
-        def call(*args: *Args) -> None:
-            loop.call_soon_threadsafe(func, *args)
-
-        return call
-
-    def _start_outputs(self) -> None:
-        if port := str(self.options[CONF_ENTTEC_PORT]).strip():
-            self.enttec = EnttecOutput(
-                port,
-                fps=float(self.options[CONF_ENTTEC_FPS]),
-                on_status=self._from_thread(
-                    lambda status: self._set_output_status("enttec", status.value)
-                ),
-            )
-            self.output_status["enttec"] = Status.CONNECTING.value
-            self.enttec.start()
-        if url := str(self.options[CONF_OLA_URL]).strip():
-            self.ola = OlaOutput(
-                async_get_clientsession(self.hass),
-                url,
-                universe=int(self.options[CONF_OLA_UNIVERSE]),
-                on_status=lambda status: self._set_output_status("ola", status.value),
-            )
-            self.output_status["ola"] = OlaStatus.STOPPED.value
-            self._tasks.append(
-                self.entry.async_create_background_task(
-                    self.hass, self.ola.run(), "propnet lighting ola"
-                )
-            )
-        if port := str(self.options[CONF_INPUT_PORT]).strip():
-            self.console = ConsoleMapper(
-                self._from_thread(self._submit_console),
-                first=int(self.options[CONF_INPUT_CHANNEL]),
-            )
-            self._reader = SerialLineReader(
-                port,
-                self.console.feed,
-                baudrate=int(self.options[CONF_INPUT_BAUDRATE]),
-                on_connected=self._from_thread(
-                    lambda up: self._set_output_status(
-                        "dmx_input", "connected" if up else "disconnected"
-                    )
-                ),
-            )
-            self.output_status["dmx_input"] = "disconnected"
-            self._reader.start()
-
     def _submit_console(self, command: RgbCommand) -> None:
         self.engine.submit(command, Source.CONSOLE)
 
@@ -243,9 +178,7 @@ class LightingCoordinator:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
-        for worker in (self.enttec, self._reader):
-            if worker is not None:
-                await self.hass.async_add_executor_job(worker.stop)
+        await self.rig.async_stop()
         if mqtt.is_connected(self.hass):
             await mqtt.async_publish(
                 self.hass,
@@ -306,7 +239,7 @@ class LightingCoordinator:
     def _show_primary(self, state: RgbState, seconds: float) -> None:
         level = Level(state.r, state.g, state.b, 255)
         self.universe.set(self.primary.name, level, time.monotonic(), seconds)
-        self._frame_wake.set()
+        self.rig.wake()
 
     # -- Commands from Home Assistant -----------------------------------------------
 
@@ -331,62 +264,8 @@ class LightingCoordinator:
         """Fade a fixture other than the primary one."""
         self.universe.set(name, level, time.monotonic(), transition)
         self.store.async_delay_save(self._data, SAVE_DELAY)
-        self._frame_wake.set()
+        self.rig.wake()
         self._notify()
-
-    # -- Outputs ------------------------------------------------------------------------
-
-    @callback
-    def _set_output_status(self, output: str, status: str) -> None:
-        self.output_status[output] = status
-        if output == "ola":
-            self._track_ola(status)
-        self._notify()
-
-    def _track_ola(self, status: str) -> None:
-        issue_id = f"ola_unreachable_{self.entry.entry_id}"
-        if status == OlaStatus.UNREACHABLE.value:
-            if self._ola_down_since is None:
-                self._ola_down_since = time.monotonic()
-                self.hass.loop.call_later(OLA_REPAIR_AFTER, self._ola_still_down)
-            return
-        self._ola_down_since = None
-        ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-
-    @callback
-    def _ola_still_down(self) -> None:
-        if (
-            self._ola_down_since is not None
-            and time.monotonic() - self._ola_down_since >= OLA_REPAIR_AFTER - 0.1
-            and self.ola is not None
-        ):
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                f"ola_unreachable_{self.entry.entry_id}",
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key="ola_unreachable",
-                translation_placeholders={"url": self.ola.url},
-            )
-
-    async def _pump_frames(self) -> None:
-        """Render the universe for the outputs: on each change, and every frame of a fade."""
-        interval = 1.0 / FRAME_RATE
-        last: bytes | None = None
-        while True:
-            now = time.monotonic()
-            frame = self.universe.frame(now)
-            if frame != last:
-                for output in (self.enttec, self.ola):
-                    if output is not None:
-                        output.update(frame)
-                last = frame
-            if self.universe.fading(now):
-                await asyncio.sleep(interval)
-                continue
-            self._frame_wake.clear()
-            await self._frame_wake.wait()
 
     def diagnostics(self) -> dict[str, Any]:
         """Return the lighting state, counters, outputs and fixtures."""
@@ -404,18 +283,11 @@ class LightingCoordinator:
                 "rejected_by_reason": dict(stats.by_reason),
                 "last_latency_ms": stats.last_latency_ms,
             },
-            "outputs": dict(self.output_status),
+            **self.rig.diagnostics(),
             "fixtures": [
                 {"name": f.name, "start": f.start, "layout": f.layout.value}
                 for f in self.fixtures
             ],
-            "dmx_input": None
-            if self.console is None
-            else {
-                "lines": self.console.lines,
-                "malformed": self.console.malformed,
-                "forwarded": self.console.forwarded,
-            },
         }
 
 

@@ -1,0 +1,203 @@
+"""The DMX side of show lighting: outputs and input, their status and repairs, and the frames sent."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import time
+from typing import Any, Final
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from ..const import (
+    CONF_ENTTEC_FPS,
+    CONF_ENTTEC_PORT,
+    CONF_INPUT_BAUDRATE,
+    CONF_INPUT_CHANNEL,
+    CONF_INPUT_PORT,
+    CONF_OLA_UNIVERSE,
+    CONF_OLA_URL,
+    DOMAIN,
+)
+from ..protocol.rgb import RgbCommand
+from .inputs.sparkfun import ConsoleMapper, SerialLineReader
+from .outputs.enttec import EnttecOutput, Status
+from .outputs.ola import OlaOutput, OlaStatus
+from .universe import Universe
+
+# A fading universe is rendered at this rate; outputs limit their own rate.
+FRAME_RATE: Final = 44.0
+# OLA down this long becomes a repair issue; it goes when OLA answers again.
+OLA_REPAIR_AFTER: Final = 60.0
+
+
+class Rig:
+    """The configured outputs (Enttec, OLA) and DMX input of one lighting entry."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        options: dict[str, Any],
+        universe: Universe,
+        *,
+        on_console: Callable[[RgbCommand], None],
+        on_change: Callable[[], None],
+    ) -> None:
+        """Describe the rig; start() opens what the options name."""
+        self.hass = hass
+        self.entry = entry
+        self.options = options
+        self.universe = universe
+        self.status: dict[str, str] = {}
+        self.enttec: EnttecOutput | None = None
+        self.ola: OlaOutput | None = None
+        self.console: ConsoleMapper | None = None
+        self._reader: SerialLineReader | None = None
+        self._on_console = on_console
+        self._on_change = on_change
+        self._tasks: list[asyncio.Task[None]] = []
+        self._frame_wake = asyncio.Event()
+        self._ola_down_since: float | None = None
+
+    def _from_thread[*Args](
+        self, func: Callable[[*Args], None]
+    ) -> Callable[[*Args], None]:
+        """Wrap ``func`` so a worker thread can call it; it runs in the event loop."""
+        loop = self.hass.loop
+
+        def call(*args: *Args) -> None:
+            loop.call_soon_threadsafe(func, *args)
+
+        return call
+
+    def start(self) -> None:
+        """Open the outputs and the input the options name, and start sending frames."""
+        if port := str(self.options[CONF_ENTTEC_PORT]).strip():
+            self.enttec = EnttecOutput(
+                port,
+                fps=float(self.options[CONF_ENTTEC_FPS]),
+                on_status=self._from_thread(
+                    lambda status: self._set_status("enttec", status.value)
+                ),
+            )
+            self.status["enttec"] = Status.CONNECTING.value
+            self.enttec.start()
+        if url := str(self.options[CONF_OLA_URL]).strip():
+            self.ola = OlaOutput(
+                async_get_clientsession(self.hass),
+                url,
+                universe=int(self.options[CONF_OLA_UNIVERSE]),
+                on_status=lambda status: self._set_status("ola", status.value),
+            )
+            self.status["ola"] = OlaStatus.STOPPED.value
+            self._tasks.append(
+                self.entry.async_create_background_task(
+                    self.hass, self.ola.run(), "propnet lighting ola"
+                )
+            )
+        if port := str(self.options[CONF_INPUT_PORT]).strip():
+            self.console = ConsoleMapper(
+                self._from_thread(self._on_console),
+                first=int(self.options[CONF_INPUT_CHANNEL]),
+            )
+            self._reader = SerialLineReader(
+                port,
+                self.console.feed,
+                baudrate=int(self.options[CONF_INPUT_BAUDRATE]),
+                on_connected=self._from_thread(
+                    lambda up: self._set_status(
+                        "dmx_input", "connected" if up else "disconnected"
+                    )
+                ),
+            )
+            self.status["dmx_input"] = "disconnected"
+            self._reader.start()
+        self._tasks.append(
+            self.entry.async_create_background_task(
+                self.hass, self._pump_frames(), "propnet lighting frames"
+            )
+        )
+        self.wake()
+
+    async def async_stop(self) -> None:
+        """Stop sending and close the serial ports (in the executor: they block)."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        for worker in (self.enttec, self._reader):
+            if worker is not None:
+                await self.hass.async_add_executor_job(worker.stop)
+
+    def wake(self) -> None:
+        """Say the universe changed: render and send a frame."""
+        self._frame_wake.set()
+
+    @callback
+    def _set_status(self, output: str, status: str) -> None:
+        self.status[output] = status
+        if output == "ola":
+            self._track_ola(status)
+        self._on_change()
+
+    def _track_ola(self, status: str) -> None:
+        issue_id = f"ola_unreachable_{self.entry.entry_id}"
+        if status == OlaStatus.UNREACHABLE.value:
+            if self._ola_down_since is None:
+                self._ola_down_since = time.monotonic()
+                self.hass.loop.call_later(OLA_REPAIR_AFTER, self._ola_still_down)
+            return
+        self._ola_down_since = None
+        ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+    @callback
+    def _ola_still_down(self) -> None:
+        if (
+            self._ola_down_since is not None
+            and time.monotonic() - self._ola_down_since >= OLA_REPAIR_AFTER - 0.1
+            and self.ola is not None
+        ):
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                f"ola_unreachable_{self.entry.entry_id}",
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="ola_unreachable",
+                translation_placeholders={"url": self.ola.url},
+            )
+
+    async def _pump_frames(self) -> None:
+        """Render the universe for the outputs: on each change, and every frame of a fade."""
+        interval = 1.0 / FRAME_RATE
+        last: bytes | None = None
+        while True:
+            now = time.monotonic()
+            frame = self.universe.frame(now)
+            if frame != last:
+                for output in (self.enttec, self.ola):
+                    if output is not None:
+                        output.update(frame)
+                last = frame
+            if self.universe.fading(now):
+                await asyncio.sleep(interval)
+                continue
+            self._frame_wake.clear()
+            await self._frame_wake.wait()
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return the outputs' status and the DMX input's counters."""
+        return {
+            "outputs": dict(self.status),
+            "dmx_input": None
+            if self.console is None
+            else {
+                "lines": self.console.lines,
+                "malformed": self.console.malformed,
+                "forwarded": self.console.forwarded,
+            },
+        }
