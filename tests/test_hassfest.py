@@ -185,3 +185,21 @@ def test_readme_tables_render() -> None:
     assert table_problems((ROOT / "README.md").read_text(encoding="utf-8")) == []
     broken = "| a | b |\n|---|---|\nSome text.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
     assert table_problems(broken) == ["line 2: a table with no rows"]
+
+
+def test_the_config_flow_has_the_steps_the_manifest_promises() -> None:
+    """A config flow as the manifest says, with async_step_mqtt for its mqtt topic."""
+    manifest = load(COMPONENT / "manifest.json")
+    flow = (COMPONENT / "config_flow.py").read_text(encoding="utf-8")
+    assert manifest["config_flow"] is True
+    assert "class PropNetConfigFlow(ConfigFlow, domain=DOMAIN)" in flow
+    if manifest.get("mqtt"):
+        assert "async def async_step_mqtt(" in flow
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p.relative_to(ROOT) for p in COMPONENT.rglob("*.json")), ids=str
+)
+def test_every_json_file_parses(path: Path) -> None:
+    """Every JSON file in the integration is valid JSON."""
+    assert isinstance(load(ROOT / path), dict)
