@@ -301,7 +301,7 @@ def test_quality_scale_claims_hold() -> None:
         assert manifest["codeowners"]
     if rules["inject-websession"] == "done":
         assert "async_get_clientsession" in (
-            COMPONENT / "lighting" / "coordinator.py"
+            COMPONENT / "lighting" / "rig.py"
         ).read_text(encoding="utf-8")
     if rules["reconfiguration-flow"] == "done":
         assert "async_step_reconfigure" in (COMPONENT / "config_flow.py").read_text(

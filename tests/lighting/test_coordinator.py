@@ -393,9 +393,7 @@ async def test_a_console_drives_olad_and_olad_outages_are_repairs(
     link = tmp_path / "usb-SparkFun_DMX_shield"
     link.symlink_to(os.ttyname(slave))
     try:
-        with patch(
-            "custom_components.propnet.lighting.rig.OLA_REPAIR_AFTER", 0.5
-        ):
+        with patch("custom_components.propnet.lighting.rig.OLA_REPAIR_AFTER", 0.5):
             entry = await start(
                 hass,
                 lighting_entry(ola_url=olad.url, input_port=str(link), input_channel=1),
