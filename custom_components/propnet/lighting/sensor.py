@@ -41,28 +41,23 @@ def _output(
     )
 
 
+def _counter(
+    key: str, value_fn: Callable[[LightingCoordinator], StateType]
+) -> LightingSensorDescription:
+    """Describe one of the engine's ever-rising counters of commands."""
+    return LightingSensorDescription(
+        key=key,
+        translation_key=key,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=value_fn,
+    )
+
+
 SENSORS: tuple[LightingSensorDescription, ...] = (
-    LightingSensorDescription(
-        key="processed",
-        translation_key="processed",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        value_fn=lambda lighting: lighting.engine.stats.processed,
-    ),
-    LightingSensorDescription(
-        key="deduplicated",
-        translation_key="deduplicated",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        value_fn=lambda lighting: lighting.engine.stats.deduplicated,
-    ),
-    LightingSensorDescription(
-        key="rejected",
-        translation_key="rejected",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        value_fn=lambda lighting: lighting.engine.stats.rejected,
-    ),
+    _counter("processed", lambda lighting: lighting.engine.stats.processed),
+    _counter("deduplicated", lambda lighting: lighting.engine.stats.deduplicated),
+    _counter("rejected", lambda lighting: lighting.engine.stats.rejected),
     # Noisy under load, so they start disabled.
     LightingSensorDescription(
         key="queue_depth",
