@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Iterator
 import contextlib
+from datetime import timedelta
 import json
 import os
 from pathlib import Path
+import time
 from typing import Any
 from unittest.mock import patch
 
@@ -16,10 +19,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_capture_events,
     async_fire_mqtt_message,
+    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -31,6 +37,10 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.propnet.const import DOMAIN, LIGHTING_DEFAULTS
+from custom_components.propnet.lighting.coordinator import (
+    COUNTERS_COOLDOWN,
+    LOOK_COOLDOWN,
+)
 from custom_components.propnet.protocol.commands import new_ulid
 from tests.harness.olad import Olad
 from tests.harness.procs import wait_until
@@ -94,6 +104,13 @@ async def settle(hass: HomeAssistant) -> None:
     """Let the engine apply what is queued."""
     for _ in range(3):
         await hass.async_block_till_done()
+
+
+async def caught_up(hass: HomeAssistant) -> None:
+    """Let the engine apply what is queued and the throttled entities catch up."""
+    await settle(hass)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=6))
+    await settle(hass)
 
 
 async def test_user_sets_up_show_lighting(
@@ -191,7 +208,7 @@ async def test_repeats_and_garbage_change_nothing(
         hass, "v1/demo/rgb/cmd", '{"src": "knob", "r": 1, "g": 1, "b": 1}'
     )
     async_fire_mqtt_message(hass, "v1/demo/rgb/cmd", "not json")
-    await settle(hass)
+    await caught_up(hass)
     assert [s["seq"] for s in states(mqtt_mock)] == [1]
     assert hass.states.get("sensor.show_lighting_commands_processed").state == "1"
     assert hass.states.get("sensor.show_lighting_commands_deduplicated").state == "1"
@@ -200,6 +217,34 @@ async def test_repeats_and_garbage_change_nothing(
     queue = registry.async_get("sensor.show_lighting_queue_depth")
     assert queue is not None
     assert queue.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+
+
+async def test_a_flood_of_commands_writes_few_states_and_ends_true(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """Every command is published; the recorder sees the light and counters throttled."""
+    await start(hass, lighting_entry())
+    await caught_up(hass)
+    written = async_capture_events(hass, "state_changed")
+    began = time.monotonic()
+    for n in range(200):
+        send(hass, n, 0, 0)
+        if n % 20 == 19:
+            await settle(hass)  # ten batches, as commands trickle in
+    await settle(hass)
+    elapsed = time.monotonic() - began
+    assert [s["seq"] for s in states(mqtt_mock)] == list(range(1, 201))
+    by_entity = Counter(e.data["entity_id"] for e in written)
+    # At once for the first batch, then at most once per cooldown (the loop's
+    # own clock runs while the test does, so the bound follows it).
+    assert 1 <= by_entity[LIGHT] <= 2 + elapsed / LOOK_COOLDOWN
+    assert by_entity[LIGHT] < 20
+    counter = "sensor.show_lighting_commands_processed"
+    assert 1 <= by_entity[counter] <= 2 + elapsed / COUNTERS_COOLDOWN
+    await caught_up(hass)
+    assert hass.states.get(LIGHT).attributes["seq"] == 200
+    assert hass.states.get(LIGHT).attributes["rgb_color"] == (255, 0, 0)
+    assert hass.states.get("sensor.show_lighting_commands_processed").state == "200"
 
 
 async def test_the_home_assistant_light_is_one_more_sender(
@@ -227,7 +272,7 @@ async def test_the_home_assistant_light_is_one_more_sender(
     await hass.services.async_call(
         "light", "turn_off", {"entity_id": LIGHT}, blocking=True
     )
-    await settle(hass)
+    await caught_up(hass)
     assert (states(mqtt_mock)[-1]["r"], states(mqtt_mock)[-1]["seq"]) == (0, 2)
     assert hass.states.get(LIGHT).state == "off"
     await hass.services.async_call(
@@ -310,6 +355,7 @@ async def test_options_check_fixtures_and_apply_at_once(
     await hass.services.async_call(
         "light", "turn_off", {"entity_id": wash}, blocking=True
     )
+    await caught_up(hass)  # the second write within the light's 0.1 s comes after it
     assert hass.states.get(wash).state == "off"
 
     # A port set once can be cleared again: a cleared field means no output.

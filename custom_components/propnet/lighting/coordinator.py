@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from enum import StrEnum
+from functools import partial
 import json
 import time
 from typing import Any, Final
@@ -10,6 +12,7 @@ from typing import Any, Final
 from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.storage import Store
 
 from ..const import (
@@ -36,12 +39,25 @@ from .engine import LightingEngine, Source, Submitted
 from .rig import Rig
 from .universe import Fixture, FixtureError, Level, Universe, parse_fixtures
 
+# Home Assistant records every state write. The MQTT state goes out once per
+# command; the entities follow at most this often, the last write always
+# the true final state (so a recorder can keep up with hundreds a second).
+LOOK_COOLDOWN: Final = 0.1
+COUNTERS_COOLDOWN: Final = 5.0
 STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 1.0
 # A fading universe is rendered at this rate; outputs limit their own rate.
 FRAME_RATE: Final = 44.0
 # OLA down this long becomes a repair issue; it goes when OLA answers again.
 OLA_REPAIR_AFTER: Final = 60.0
+
+
+class Change(StrEnum):
+    """What changed, which decides how often the entities that show it are written."""
+
+    LOOK = "look"  # the colour or a fixture: the lights
+    COUNTERS = "counters"  # the engine's counters
+    STATUS = "status"  # an output or the input came or went: at once
 
 
 def _level_from_dict(data: dict[str, Any]) -> Level:
@@ -79,9 +95,24 @@ class LightingCoordinator:
             self.options,
             self.universe,
             on_console=self._submit_console,
-            on_change=self._notify,
+            on_change=lambda: self._notify(Change.STATUS),
         )
-        self._listeners: list[CALLBACK_TYPE] = []
+        self._listeners: dict[Change, list[CALLBACK_TYPE]] = {
+            change: [] for change in Change
+        }
+        self._throttles = {
+            change: Debouncer(
+                hass,
+                LOGGER,
+                cooldown=cooldown,
+                immediate=True,
+                function=partial(self._call_listeners, change),
+            )
+            for change, cooldown in (
+                (Change.LOOK, LOOK_COOLDOWN),
+                (Change.COUNTERS, COUNTERS_COOLDOWN),
+            )
+        }
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._transitions: dict[str, float] = {}
@@ -105,13 +136,24 @@ class LightingCoordinator:
     # -- Listeners ------------------------------------------------------------
 
     @callback
-    def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call ``listener`` whenever the state, a fixture or an output changes."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+    def async_add_listener(
+        self, listener: CALLBACK_TYPE, change: Change = Change.LOOK
+    ) -> CALLBACK_TYPE:
+        """Call ``listener`` when ``change`` happens (looks and counters throttled)."""
+        listeners = self._listeners[change]
+        listeners.append(listener)
+        return lambda: listeners.remove(listener)
 
-    def _notify(self) -> None:
-        for listener in list(self._listeners):
+    def _notify(self, *changes: Change) -> None:
+        for change in changes:
+            if (throttle := self._throttles.get(change)) is not None:
+                throttle.async_schedule_call()
+            else:
+                self._call_listeners(change)
+
+    @callback
+    def _call_listeners(self, change: Change) -> None:
+        for listener in list(self._listeners[change]):
             listener()
 
     # -- Start and stop ---------------------------------------------------------
@@ -133,7 +175,7 @@ class LightingCoordinator:
             self._last_color = (int(color[0]), int(color[1]), int(color[2]))
 
         self.engine.add_listener(self._on_state)
-        self.engine.on_batch = self._notify
+        self.engine.on_batch = lambda: self._notify(Change.LOOK, Change.COUNTERS)
         self._unsubscribe.append(
             await mqtt.async_subscribe(
                 self.hass, cmd_topic(self.base), self._on_command, qos=0, encoding=None
@@ -178,6 +220,8 @@ class LightingCoordinator:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        for throttle in self._throttles.values():
+            throttle.async_shutdown()
         await self.rig.async_stop()
         if mqtt.is_connected(self.hass):
             await mqtt.async_publish(
@@ -217,7 +261,7 @@ class LightingCoordinator:
         if not self.engine.submit_payload(
             payload.encode() if isinstance(payload, str) else payload, Source.DEVICE
         ):
-            self._notify()  # the rejected counter changed; nothing was queued
+            self._notify(Change.COUNTERS)  # a counter changed; nothing was queued
 
     async def _publish(self, state: RgbState) -> None:
         await mqtt.async_publish(
@@ -265,7 +309,7 @@ class LightingCoordinator:
         self.universe.set(name, level, time.monotonic(), transition)
         self.store.async_delay_save(self._data, SAVE_DELAY)
         self.rig.wake()
-        self._notify()
+        self._notify(Change.LOOK)
 
     def diagnostics(self) -> dict[str, Any]:
         """Return the lighting state, counters, outputs and fixtures."""

@@ -6,7 +6,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 
 from ..const import DOMAIN
-from .coordinator import LightingCoordinator
+from .coordinator import Change, LightingCoordinator
 
 
 class LightingEntity(Entity):
@@ -14,6 +14,8 @@ class LightingEntity(Entity):
 
     _attr_has_entity_name = True
     _attr_should_poll = False
+    # What this entity shows; its state is written when that changes.
+    follows = Change.LOOK
 
     def __init__(self, coordinator: LightingCoordinator, key: str) -> None:
         """Describe entity ``key`` of the lighting on the coordinator's base topic."""
@@ -29,5 +31,5 @@ class LightingEntity(Entity):
     async def async_added_to_hass(self) -> None:
         """Follow the coordinator."""
         self.async_on_remove(
-            self.coordinator.async_add_listener(self.async_write_ha_state)
+            self.coordinator.async_add_listener(self.async_write_ha_state, self.follows)
         )

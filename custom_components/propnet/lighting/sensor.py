@@ -14,7 +14,7 @@ from homeassistant.components.sensor import (
 from homeassistant.const import EntityCategory, UnitOfTime
 from homeassistant.helpers.typing import StateType
 
-from .coordinator import LightingCoordinator
+from .coordinator import Change, LightingCoordinator
 from .entity import LightingEntity
 
 
@@ -24,6 +24,7 @@ class LightingSensorDescription(SensorEntityDescription):
 
     value_fn: Callable[[LightingCoordinator], StateType]
     exists_fn: Callable[[LightingCoordinator], bool] = lambda _: True
+    follows: Change = Change.COUNTERS
 
 
 def _output(
@@ -37,6 +38,7 @@ def _output(
         device_class=SensorDeviceClass.ENUM,
         options=states,
         value_fn=lambda lighting: lighting.output_status[name],
+        follows=Change.STATUS,
         exists_fn=lambda lighting: name in lighting.output_status,
     )
 
@@ -106,6 +108,7 @@ class LightingSensor(LightingEntity, SensorEntity):
         """Describe the sensor ``description`` of the lighting."""
         super().__init__(coordinator, description.key)
         self.entity_description = description
+        self.follows = description.follows
 
     @property
     def native_value(self) -> StateType:
