@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 import json
 from pathlib import Path
 import queue
+import threading
 import time
 from typing import Any
 
@@ -195,3 +197,88 @@ def test_a_restart_keeps_seq_memory_and_light(stack: LightingStack) -> None:
     stack.receiver.send(3, 3, 3)
     state = stack.receiver.next_state()
     assert (state["r"], state["seq"]) == (3, after + 1)
+
+
+def drain(receiver: Receiver, seconds: float) -> list[dict[str, Any]]:
+    """Return every RGB state that arrives within ``seconds`` of quiet."""
+    found = []
+    while True:
+        try:
+            found.append(receiver.next_state(seconds))
+        except queue.Empty:
+            return found
+
+
+def test_200_commands_a_second_with_the_recorder_on(stack: LightingStack) -> None:
+    """Every command applied and published; the recorder stores the light throttled.
+
+    Home Assistant here records as users run it (recorder on, committing every
+    second). The latency figures are bench.lighting's; this story holds the
+    behaviour: no command lost, seq without a gap, the light's history at most
+    about ten rows a second, and its last state the last command's.
+    """
+    drain(stack.receiver, 0.5)
+    began = datetime.now(UTC)
+    sent: list[str] = []
+    start = time.perf_counter()
+    for n in range(2000):
+        while time.perf_counter() < start + n / 200:
+            time.sleep(0.0005)
+        cmd_id = new_ulid()
+        stack.receiver.client.publish(
+            "v1/demo/rgb/cmd",
+            json.dumps({"cmdId": cmd_id, "src": "load", "r": n % 256, "g": 1, "b": 2}),
+            qos=1,
+        )
+        sent.append(cmd_id)
+    got = drain(stack.receiver, 3)
+    assert [s["cmdId"] for s in got] == sent
+    seqs = [s["seq"] for s in got]
+    assert seqs == list(range(seqs[0], seqs[0] + 2000))
+    last = got[-1]
+    light = stack.wait_light(lambda s: s["attributes"].get("seq") == last["seq"])
+    assert light["attributes"]["command_id"] == last["cmdId"]
+    time.sleep(2.5)  # the recorder commits every second
+    history = stack.hass.get(
+        f"/api/history/period/{began.isoformat()}"
+        f"?filter_entity_id={LIGHT}&minimal_response&no_attributes"
+    )
+    rows = len(history[0]) if history else 0
+    elapsed = time.perf_counter() - start
+    assert 1 <= rows <= 10 * elapsed + 5, (rows, elapsed)
+
+
+def test_a_kill_during_commands_never_sends_seq_backwards(
+    stack: LightingStack,
+) -> None:
+    """SIGKILL Home Assistant mid-stream; after it starts, seq is above all sent."""
+    drain(stack.receiver, 0.5)
+    stop = threading.Event()
+
+    def publish() -> None:
+        n = 0
+        while not stop.is_set():
+            stack.receiver.client.publish(
+                "v1/demo/rgb/cmd",
+                json.dumps(
+                    {"cmdId": new_ulid(), "src": "crash", "r": n % 256, "g": 0, "b": 0}
+                ),
+                qos=1,
+            )
+            n += 1
+            time.sleep(0.01)
+
+    publisher = threading.Thread(target=publish)
+    publisher.start()
+    time.sleep(2)
+    stack.hass.process.kill()
+    stop.set()
+    publisher.join()
+    before = drain(stack.receiver, 1)
+    assert len(before) > 50
+    highest = max(s["seq"] for s in before)
+    stack.hass.start()
+    republished = stack.receiver.next_state(60)
+    assert republished["seq"] > highest
+    after = stack.probe()
+    assert after == republished["seq"] + 1

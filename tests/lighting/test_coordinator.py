@@ -40,6 +40,7 @@ from custom_components.propnet.const import DOMAIN, LIGHTING_DEFAULTS
 from custom_components.propnet.lighting.coordinator import (
     COUNTERS_COOLDOWN,
     LOOK_COOLDOWN,
+    SEQ_BLOCK,
 )
 from custom_components.propnet.protocol.commands import new_ulid
 from tests.harness.olad import Olad
@@ -77,9 +78,14 @@ def published(mqtt_mock: MqttMockHAClient, topic: str) -> list[tuple[Any, bool]]
     ]
 
 
-def states(mqtt_mock: MqttMockHAClient) -> list[dict[str, Any]]:
-    """Return the RGB states published, decoded."""
+def all_states(mqtt_mock: MqttMockHAClient) -> list[dict[str, Any]]:
+    """Return every RGB state published, decoded."""
     return [json.loads(p) for p, _ in published(mqtt_mock, "v1/demo/rgb/state")]
+
+
+def states(mqtt_mock: MqttMockHAClient) -> list[dict[str, Any]]:
+    """Return the RGB states commands made (not the hub's start-up republish)."""
+    return [s for s in all_states(mqtt_mock) if s["cmdId"] is not None]
 
 
 def send(
@@ -138,6 +144,18 @@ async def test_user_sets_up_show_lighting(
     assert result["result"].state is ConfigEntryState.LOADED
     assert hass.states.get(LIGHT).state == "off"
     assert ("online", True) in published(mqtt_mock, "v1/devices/hub/state")
+    # A fresh hub publishes black at once, so receivers start from a state.
+    (fresh,) = all_states(mqtt_mock)
+    assert fresh | {"ts": 0} == {
+        "r": 0,
+        "g": 0,
+        "b": 0,
+        "seq": 0,
+        "ts": 0,
+        "src": "hub",
+        "cmdId": None,
+    }
+    assert fresh["ts"] > 0
 
     again = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
@@ -283,6 +301,62 @@ async def test_the_home_assistant_light_is_one_more_sender(
         255,
         0,
     )  # last colour, full
+
+
+async def test_a_hub_killed_between_saves_goes_on_above_every_seq(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, hass_storage: dict[str, Any]
+) -> None:
+    """Saved state says seq 10, but seq up to 1010 was reserved: go on from 1010."""
+    entry = lighting_entry()
+    key = f"propnet.lighting.{entry.entry_id}"
+    hass_storage[key] = {
+        "version": 1,
+        "key": key,
+        "data": {
+            "state": {
+                "r": 5,
+                "g": 5,
+                "b": 5,
+                "seq": 10,
+                "ts": 1,
+                "src": "knob",
+                "cmd_id": new_ulid(),
+            }
+        },
+    }
+    hass_storage[f"{key}.seq"] = {
+        "version": 1,
+        "key": f"{key}.seq",
+        "data": {"reserved": 1010},
+    }
+    await start(hass, entry)
+    (republished,) = all_states(mqtt_mock)
+    assert (republished["r"], republished["seq"]) == (5, 1010)
+    assert hass_storage[f"{key}.seq"]["data"] == {"reserved": 2010}
+    send(hass, 1, 2, 3)
+    await settle(hass)
+    assert [s["seq"] for s in all_states(mqtt_mock)] == [1010, 1011]
+
+
+async def test_seq_waits_for_its_reserve(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, hass_storage: dict[str, Any]
+) -> None:
+    """Past the reserved seq nothing is published until more is saved, and none is lost."""
+    entry = await start(hass, lighting_entry())
+    coordinator = entry.runtime_data
+    key = f"propnet.lighting.{entry.entry_id}.seq"
+    assert hass_storage[key]["data"] == {"reserved": SEQ_BLOCK}
+    for n in range(SEQ_BLOCK + 300):
+        send(hass, n % 256, 0, 0)
+        if n % 100 == 99:
+            await settle(hass)
+    await caught_up(hass)
+    seqs = [s["seq"] for s in states(mqtt_mock)]
+    assert seqs == list(range(1, SEQ_BLOCK + 301))
+    assert hass_storage[key]["data"]["reserved"] >= SEQ_BLOCK + 300
+    assert coordinator.engine.seq_ceiling == hass_storage[key]["data"]["reserved"]
+    await hass.config_entries.async_unload(entry.entry_id)
+    assert hass_storage[key]["data"] == {"reserved": SEQ_BLOCK + 300}
 
 
 async def test_a_restart_keeps_seq_memory_and_colour(
@@ -524,15 +598,15 @@ async def test_old_web_clients_keep_working(
     await ws.send_json({"id": 1, "type": "propnet/rgb/subscribe"})
     assert (await ws.receive_json())["success"]
     first = await ws.receive_json()
-    assert first["event"] == {
+    assert first["event"] | {"ts": 0} == {
         "type": "state",
         "r": 0,
         "g": 0,
         "b": 0,
         "seq": 0,
         "ts": 0,
-        "src": "",
-        "cmdId": "",
+        "src": "hub",
+        "cmdId": None,
     }
 
     cmd_id = new_ulid()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from enum import StrEnum
 from functools import partial
 import json
@@ -11,7 +12,8 @@ from typing import Any, Final
 
 from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.storage import Store
 
@@ -45,6 +47,9 @@ from .universe import Fixture, FixtureError, Level, Universe, parse_fixtures
 LOOK_COOLDOWN: Final = 0.1
 COUNTERS_COOLDOWN: Final = 5.0
 STORAGE_VERSION: Final = 1
+# seq is reserved this far ahead, saved before use, so a hub killed between
+# saves still goes on above every seq it published.
+SEQ_BLOCK: Final = 1000
 SAVE_DELAY: Final = 1.0
 # A fading universe is rendered at this rate; outputs limit their own rate.
 FRAME_RATE: Final = 44.0
@@ -89,6 +94,10 @@ class LightingCoordinator:
         self.store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.lighting.{entry.entry_id}"
         )
+        self.seq_store: Store[dict[str, int]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.lighting.{entry.entry_id}.seq"
+        )
+        self._reserving = False
         self.rig = Rig(
             hass,
             entry,
@@ -173,6 +182,22 @@ class LightingCoordinator:
         self._show_primary(self.engine.state, 0.0)
         if color := saved.get("last_color"):
             self._last_color = (int(color[0]), int(color[1]), int(color[2]))
+        reserved = int((await self.seq_store.async_load() or {}).get("reserved", 0))
+        if self.engine.state.seq < reserved:
+            # Killed between saves: states up to ``reserved`` may have gone
+            # out after the last save. Go on above all of them.
+            LOGGER.warning(
+                "Show lighting on %s did not stop cleanly; seq goes on from %d",
+                self.base,
+                reserved,
+            )
+            self.engine.state = replace(self.engine.state, seq=reserved)
+        await self._reserve(self.engine.state.seq + SEQ_BLOCK)
+        self._unsubscribe.append(
+            self.hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._on_hass_stop)
+        )
+        if not self.engine.state.ts:
+            self.engine.state = replace(self.engine.state, ts=time.time_ns() // 10**6)
 
         self.engine.add_listener(self._on_state)
         self.engine.on_batch = lambda: self._notify(Change.LOOK, Change.COUNTERS)
@@ -192,13 +217,30 @@ class LightingCoordinator:
         )
         self.rig.start()
 
+    async def _reserve(self, ceiling: int) -> None:
+        """Save ``ceiling`` as reserved, then let the engine go up to it."""
+        await self.seq_store.async_save({"reserved": ceiling})
+        self.engine.seq_ceiling = ceiling
+        self.engine.wake()
+
+    @callback
+    def _on_hass_stop(self, _: Event) -> None:
+        """Home Assistant stops (without unloading): record that seq stopped cleanly."""
+        self.engine.seq_ceiling = self.engine.state.seq
+        self.seq_store.async_delay_save(lambda: {"reserved": self.engine.state.seq}, 0)
+
+    async def _reserve_more(self) -> None:
+        try:
+            await self._reserve(self.engine.state.seq + SEQ_BLOCK)
+        finally:
+            self._reserving = False
+
     async def _announce_state(self) -> None:
-        """Say the hub is online and publish the retained state again."""
+        """Say the hub is online and publish the retained state (a fresh hub's too)."""
         await mqtt.async_publish(
             self.hass, device_state_topic(HUB_DEVICE_ID), "online", qos=1, retain=True
         )
-        if self.engine.state.seq:
-            await self._publish(self.engine.state)
+        await self._publish(self.engine.state)
 
     @callback
     def _on_connection(self, connected: bool) -> None:
@@ -232,6 +274,8 @@ class LightingCoordinator:
                 retain=True,
             )
         await self.store.async_save(self._data())
+        # Stopped cleanly: the saved state holds the last seq published.
+        await self.seq_store.async_save({"reserved": self.engine.state.seq})
 
     # -- State ------------------------------------------------------------------
 
@@ -275,7 +319,17 @@ class LightingCoordinator:
     @callback
     def _on_state(self, state: RgbState) -> None:
         self.hass.async_create_task(self._publish(state), eager_start=True)
-        self._show_primary(state, self._transitions.pop(state.cmd_id, 0.0))
+        ceiling = self.engine.seq_ceiling
+        if (
+            ceiling is not None
+            and state.seq >= ceiling - SEQ_BLOCK // 2
+            and not self._reserving
+        ):
+            self._reserving = True
+            self.entry.async_create_background_task(
+                self.hass, self._reserve_more(), "propnet lighting seq reserve"
+            )
+        self._show_primary(state, self._transitions.pop(state.cmd_id or "", 0.0))
         if (state.r, state.g, state.b) != (0, 0, 0):
             self._last_color = (state.r, state.g, state.b)
         self.store.async_delay_save(self._data, SAVE_DELAY)

@@ -94,6 +94,9 @@ class LightingEngine:
         self._queue: deque[_Pending] = deque()
         self._wake = asyncio.Event()
         self._listeners: list[StateListener] = []
+        # The highest seq that is safe to publish (saved as reserved before
+        # use); commands wait in the queue beyond it. None: no limit.
+        self.seq_ceiling: int | None = None
         # Called once after each batch the run task applies, whatever its
         # outcome, so counters shown elsewhere follow without a call per command.
         self.on_batch: Callable[[], None] | None = None
@@ -147,12 +150,18 @@ class LightingEngine:
         return Submitted.QUEUED
 
     def apply_pending(self) -> int:
-        """Apply every queued command now; return how many were taken."""
+        """Apply the queued commands now, up to the seq ceiling; return how many."""
         taken = 0
-        while self._queue:
+        while self._queue and (
+            self.seq_ceiling is None or self.state.seq < self.seq_ceiling
+        ):
             self._apply(self._queue.popleft())
             taken += 1
         return taken
+
+    def wake(self) -> None:
+        """Look at the queue again (after the ceiling was raised)."""
+        self._wake.set()
 
     async def run(self) -> None:
         """Apply commands as they come, until cancelled."""

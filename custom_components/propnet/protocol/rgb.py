@@ -33,8 +33,10 @@ class RgbState:
     b: int = 0
     seq: int = 0
     ts: int = 0
-    src: str = ""
-    cmd_id: str = ""
+    # A state no command made (a fresh hub's black) says so: src "hub",
+    # cmdId null.
+    src: str = HUB_DEVICE_ID
+    cmd_id: str | None = None
 
     def as_payload(self) -> dict[str, Any]:
         """Return the state as the retained ``<base>/state`` payload."""
