@@ -30,7 +30,7 @@ PLATFORMS = {
     "switch",
     "text",
 }
-LIGHTING_GLUE = {"coordinator", "entity", "http", "light", "rig", "sensor"}
+LIGHTING_GLUE = {"coordinator", "entity", "http", "light", "number", "rig", "sensor"}
 # What the firmware may import: MicroPython's own modules, and its own package.
 MICROPYTHON = {
     "asyncio",

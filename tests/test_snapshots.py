@@ -28,6 +28,13 @@ from .hub.prop import Prop
 from .lighting.test_coordinator import lighting_entry, send, settle, start
 
 pytestmark = pytest.mark.usefixtures("all_entities_enabled")
+RIG = """Main, 1, rgb
+Par, 4, rgbw, order=grbw
+Strip, 8, rgbww
+Panel, 13, cct, kelvin=3000-5600
+Spot, 15, dimmer_rgb, 16bit
+Fog, 2/1, dimmer
+Mover, 2/2, channels, pan, tilt"""
 
 
 @pytest.fixture
@@ -68,7 +75,9 @@ async def test_the_coffin_jumpers_device(
     assert device == snapshot
 
 
-@pytest.mark.parametrize("platform", [Platform.LIGHT, Platform.SENSOR], indirect=True)
+@pytest.mark.parametrize(
+    "platform", [Platform.LIGHT, Platform.NUMBER, Platform.SENSOR], indirect=True
+)
 async def test_show_lightings_entities(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
@@ -76,12 +85,9 @@ async def test_show_lightings_entities(
     snapshot: SnapshotAssertion,
     platform: Platform,
 ) -> None:
-    """Show lighting with a second fixture and the OLA output configured."""
+    """Show lighting with a fixture of each kind and the OLA output configured."""
     entry = await start(
-        hass,
-        lighting_entry(
-            fixtures="Main, 1, rgb\nPar, 4, rgb", ola_url="http://127.0.0.1:9"
-        ),
+        hass, lighting_entry(fixtures=RIG, ola_url="http://127.0.0.1:9")
     )
     if platform is Platform.LIGHT:
         # Not for the sensors: the apply latency differs from run to run.

@@ -24,7 +24,7 @@ from .services import async_setup_services
 from .voice import async_setup_voice
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-LIGHTING_PLATFORMS = [Platform.LIGHT, Platform.SENSOR]
+LIGHTING_PLATFORMS = [Platform.LIGHT, Platform.NUMBER, Platform.SENSOR]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:

@@ -7,21 +7,25 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import PropEntity, async_register_platform
+from .lighting.coordinator import LightingCoordinator
+from .lighting.number import lighting_numbers
 from .protocol.announce import EntitySpec
-from .runtime import PropsConfigEntry
+from .runtime import PropNetConfigEntry
 
 PARALLEL_UPDATES = 0
 
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: PropsConfigEntry,
+    entry: PropNetConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a number for each one a prop announces."""
-    async_register_platform(
-        entry.runtime_data, "number", PropNumber, async_add_entities
-    )
+    """Add a number for each one a prop announces, or show lighting's channels."""
+    match entry.runtime_data:
+        case LightingCoordinator() as lighting:
+            async_add_entities(lighting_numbers(lighting))
+        case hub:
+            async_register_platform(hub, "number", PropNumber, async_add_entities)
 
 
 class PropNumber(PropEntity, NumberEntity):

@@ -498,7 +498,9 @@ async def test_the_colour_reaches_a_dmx_usb_pro(
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     assert diagnostics["outputs"] == {"enttec": "connected"}
     assert diagnostics["state"]["r"] == 12
-    assert diagnostics["fixtures"] == [{"name": "Main", "start": 1, "layout": "rgb"}]
+    assert diagnostics["fixtures"] == [
+        {"name": "Main", "universe": 1, "start": 1, "end": 3, "kind": "rgb"}
+    ]
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
+from dataclasses import asdict, replace
 from enum import StrEnum
 from functools import partial
 import json
@@ -39,7 +39,14 @@ from ..protocol.rgb import (
 from .dedupe import Dedupe
 from .engine import LightingEngine, Source, Submitted
 from .rig import Rig
-from .universe import Fixture, FixtureError, Level, Universe, parse_fixtures
+from .universe import (
+    Fixture,
+    FixtureError,
+    Level,
+    Patch,
+    parse_fixtures,
+    primary_level,
+)
 
 # Home Assistant records every state write. The MQTT state goes out once per
 # command; the entities follow at most this often, the last write always
@@ -66,7 +73,10 @@ class Change(StrEnum):
 
 
 def _level_from_dict(data: dict[str, Any]) -> Level:
-    return Level(data["r"], data["g"], data["b"], data["brightness"])
+    """Return a saved level; levels saved before fixture kinds had fewer fields."""
+    known = {name: data[name] for name in Level.__dataclass_fields__ if name in data}
+    known["values"] = tuple(known.get("values", ()))
+    return Level(**known)
 
 
 class LightingCoordinator:
@@ -85,7 +95,7 @@ class LightingCoordinator:
                 "Lighting fixtures are invalid (%s); using one RGB fixture", err
             )
             self.fixtures = parse_fixtures(str(LIGHTING_DEFAULTS[CONF_FIXTURES]))
-        self.universe = Universe(self.fixtures)
+        self.universe = Patch(self.fixtures)
         self.dedupe = Dedupe(
             ttl=float(self.options[CONF_DEDUPE_TTL]),
             capacity=int(self.options[CONF_DEDUPE_CAPACITY]),
@@ -335,7 +345,7 @@ class LightingCoordinator:
         self.store.async_delay_save(self._data, SAVE_DELAY)
 
     def _show_primary(self, state: RgbState, seconds: float) -> None:
-        level = Level(state.r, state.g, state.b, 255)
+        level = primary_level(self.primary.kind, state.r, state.g, state.b)
         self.universe.set(self.primary.name, level, time.monotonic(), seconds)
         self.rig.wake()
 
@@ -383,12 +393,21 @@ class LightingCoordinator:
             },
             **self.rig.diagnostics(),
             "fixtures": [
-                {"name": f.name, "start": f.start, "layout": f.layout.value}
+                {
+                    "name": f.name,
+                    "universe": f.universe,
+                    "start": f.start,
+                    "end": f.end,
+                    "kind": f.kind.value,
+                }
                 for f in self.fixtures
             ],
         }
 
 
-def vars_of(level: Level) -> dict[str, float]:
+def vars_of(level: Level) -> dict[str, Any]:
     """Return a level as a dict for storage."""
-    return {"r": level.r, "g": level.g, "b": level.b, "brightness": level.brightness}
+    return {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in asdict(level).items()
+    }

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from homeassistant.components.light import (
     ATTR_BRIGHTNESS,
+    ATTR_COLOR_TEMP_KELVIN,
     ATTR_RGB_COLOR,
+    ATTR_RGBW_COLOR,
+    ATTR_RGBWW_COLOR,
     ATTR_TRANSITION,
     LightEntity,
 )
@@ -14,14 +18,18 @@ from homeassistant.components.light.const import ColorMode, LightEntityFeature
 
 from .coordinator import LightingCoordinator
 from .entity import LightingEntity
-from .universe import Level
+from .universe import Fixture, Kind, Level
 
 
 def lighting_lights(lighting: LightingCoordinator) -> list[LightEntity]:
     """Return the RGB channel's light and one light per further fixture."""
     return [
         RgbChannelLight(lighting),
-        *(FixtureLight(lighting, fixture.name) for fixture in lighting.fixtures[1:]),
+        *(
+            FixtureLight(lighting, fixture)
+            for fixture in lighting.fixtures[1:]
+            if fixture.kind is not Kind.CHANNELS
+        ),
     ]
 
 
@@ -92,18 +100,36 @@ class RgbChannelLight(LightingEntity, LightEntity):
         )
 
 
-class FixtureLight(LightingEntity, LightEntity):
-    """A fixture other than the primary one, faded on the universe directly."""
+# The colour mode each kind of fixture shows in Home Assistant.
+COLOR_MODES: dict[Kind, ColorMode] = {
+    Kind.DIMMER: ColorMode.BRIGHTNESS,
+    Kind.RGB: ColorMode.RGB,
+    Kind.DIMMER_RGB: ColorMode.RGB,
+    Kind.RGBW: ColorMode.RGBW,
+    Kind.RGBWW: ColorMode.RGBWW,
+    Kind.CCT: ColorMode.COLOR_TEMP,
+}
 
-    _attr_color_mode = ColorMode.RGB
+
+class FixtureLight(LightingEntity, LightEntity):
+    """A fixture other than the primary one, faded on its universe directly.
+
+    Its colour mode follows its kind: a dimmer has brightness only, an RGBW
+    fixture its own white, RGBWW two whites, CCT a colour temperature.
+    """
+
     _attr_supported_features = LightEntityFeature.TRANSITION
 
-    def __init__(self, coordinator: LightingCoordinator, name: str) -> None:
-        """Describe the light of fixture ``name``."""
-        super().__init__(coordinator, f"fixture:{name}")
-        self._attr_supported_color_modes = {ColorMode.RGB}
-        self.fixture = name
-        self._attr_name = name
+    def __init__(self, coordinator: LightingCoordinator, fixture: Fixture) -> None:
+        """Describe the light of ``fixture``."""
+        super().__init__(coordinator, f"fixture:{fixture.name}")
+        self.fixture = fixture.name
+        self._attr_name = fixture.name
+        self._attr_color_mode = COLOR_MODES[fixture.kind]
+        self._attr_supported_color_modes = {self._attr_color_mode}
+        self._attr_min_color_temp_kelvin, self._attr_max_color_temp_kelvin = (
+            fixture.kelvin
+        )
 
     @property
     def _target(self) -> Level:
@@ -121,25 +147,63 @@ class FixtureLight(LightingEntity, LightEntity):
 
     @property
     def rgb_color(self) -> tuple[int, int, int]:
-        """Return the colour it is going to."""
+        """Return the colour it is going to (white before any was set)."""
         target = self._target
-        if not any((target.r, target.g, target.b)):
+        if not any((target.r, target.g, target.b, target.w, target.cold, target.warm)):
             return (255, 255, 255)
         return (round(target.r), round(target.g), round(target.b))
 
+    @property
+    def rgbw_color(self) -> tuple[int, int, int, int]:
+        """Return the colour and white it is going to."""
+        target = self._target
+        return (*self.rgb_color, round(target.w))
+
+    @property
+    def rgbww_color(self) -> tuple[int, int, int, int, int]:
+        """Return the colour and the cold and warm whites it is going to."""
+        target = self._target
+        return (*self.rgb_color, round(target.cold), round(target.warm))
+
+    @property
+    def color_temp_kelvin(self) -> int:
+        """Return the white temperature it is going to."""
+        low, high = self.min_color_temp_kelvin, self.max_color_temp_kelvin
+        return round(self._target.kelvin) or (low + high) // 2
+
     async def async_turn_on(self, **kwargs: Any) -> None:
-        """Fade to the colour and brightness chosen."""
-        r, g, b = kwargs.get(ATTR_RGB_COLOR, self.rgb_color)
-        brightness = kwargs.get(ATTR_BRIGHTNESS, self.brightness if self.is_on else 255)
+        """Fade to the colour, whites and brightness chosen."""
+        target = self._target
+        level = Level(
+            *self.rgb_color,
+            brightness=kwargs.get(
+                ATTR_BRIGHTNESS, self.brightness if self.is_on else 255
+            ),
+            w=target.w,
+            cold=target.cold,
+            warm=target.warm,
+            kelvin=target.kelvin,
+        )
+        if ATTR_RGB_COLOR in kwargs:
+            level = replace(
+                level, **dict(zip("rgb", kwargs[ATTR_RGB_COLOR], strict=True))
+            )
+        if ATTR_RGBW_COLOR in kwargs:
+            r, g, b, w = kwargs[ATTR_RGBW_COLOR]
+            level = replace(level, r=r, g=g, b=b, w=w)
+        if ATTR_RGBWW_COLOR in kwargs:
+            r, g, b, cold, warm = kwargs[ATTR_RGBWW_COLOR]
+            level = replace(level, r=r, g=g, b=b, cold=cold, warm=warm)
+        if ATTR_COLOR_TEMP_KELVIN in kwargs:
+            level = replace(level, kelvin=kwargs[ATTR_COLOR_TEMP_KELVIN])
         self.coordinator.set_fixture(
-            self.fixture,
-            Level(r, g, b, brightness),
-            float(kwargs.get(ATTR_TRANSITION, 0)),
+            self.fixture, level, float(kwargs.get(ATTR_TRANSITION, 0))
         )
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Fade out, keeping the colour for next time."""
-        r, g, b = self.rgb_color
         self.coordinator.set_fixture(
-            self.fixture, Level(r, g, b, 0), float(kwargs.get(ATTR_TRANSITION, 0))
+            self.fixture,
+            replace(self._target, brightness=0),
+            float(kwargs.get(ATTR_TRANSITION, 0)),
         )

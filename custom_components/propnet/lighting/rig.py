@@ -26,7 +26,7 @@ from ..protocol.rgb import RgbCommand
 from .inputs.sparkfun import ConsoleMapper, SerialLineReader
 from .outputs.enttec import EnttecOutput, Status
 from .outputs.ola import OlaOutput, OlaStatus
-from .universe import Universe
+from .universe import Patch
 
 # A fading universe is rendered at this rate; outputs limit their own rate.
 FRAME_RATE: Final = 44.0
@@ -42,7 +42,7 @@ class Rig:
         hass: HomeAssistant,
         entry: ConfigEntry[Any],
         options: dict[str, Any],
-        universe: Universe,
+        universe: Patch,
         *,
         on_console: Callable[[RgbCommand], None],
         on_change: Callable[[], None],
@@ -54,7 +54,9 @@ class Rig:
         self.universe = universe
         self.status: dict[str, str] = {}
         self.enttec: EnttecOutput | None = None
-        self.ola: OlaOutput | None = None
+        # One OLA output per patched universe: universe u goes to OLA
+        # universe (the OLA universe option) + u - 1.
+        self.olas: dict[int, OlaOutput] = {}
         self.console: ConsoleMapper | None = None
         self._reader: SerialLineReader | None = None
         self._on_console = on_console
@@ -87,18 +89,21 @@ class Rig:
             self.status["enttec"] = Status.CONNECTING.value
             self.enttec.start()
         if url := str(self.options[CONF_OLA_URL]).strip():
-            self.ola = OlaOutput(
-                async_get_clientsession(self.hass),
-                url,
-                universe=int(self.options[CONF_OLA_UNIVERSE]),
-                on_status=lambda status: self._set_status("ola", status.value),
-            )
-            self.status["ola"] = OlaStatus.STOPPED.value
-            self._tasks.append(
-                self.entry.async_create_background_task(
-                    self.hass, self.ola.run(), "propnet lighting ola"
+            first = int(self.options[CONF_OLA_UNIVERSE])
+            for universe in self.universe.universes:
+                ola = OlaOutput(
+                    async_get_clientsession(self.hass),
+                    url,
+                    universe=first + universe - 1,
+                    on_status=lambda _: self._set_status("ola", self._ola_status()),
                 )
-            )
+                self.olas[universe] = ola
+                self._tasks.append(
+                    self.entry.async_create_background_task(
+                        self.hass, ola.run(), f"propnet lighting ola {universe}"
+                    )
+                )
+            self.status["ola"] = OlaStatus.STOPPED.value
         if port := str(self.options[CONF_INPUT_PORT]).strip():
             self.console = ConsoleMapper(
                 self._from_thread(self._on_console),
@@ -137,6 +142,14 @@ class Rig:
         """Say the universe changed: render and send a frame."""
         self._frame_wake.set()
 
+    def _ola_status(self) -> str:
+        """Return OLA's status: unreachable if any universe's requests fail."""
+        statuses = {ola.status for ola in self.olas.values()}
+        for status in (OlaStatus.UNREACHABLE, OlaStatus.STOPPED):
+            if status in statuses:
+                return status.value
+        return OlaStatus.CONNECTED.value
+
     @callback
     def _set_status(self, output: str, status: str) -> None:
         self.status[output] = status
@@ -159,7 +172,7 @@ class Rig:
         if (
             self._ola_down_since is not None
             and time.monotonic() - self._ola_down_since >= OLA_REPAIR_AFTER - 0.1
-            and self.ola is not None
+            and self.olas
         ):
             ir.async_create_issue(
                 self.hass,
@@ -168,21 +181,27 @@ class Rig:
                 is_fixable=False,
                 severity=ir.IssueSeverity.WARNING,
                 translation_key="ola_unreachable",
-                translation_placeholders={"url": self.ola.url},
+                translation_placeholders={"url": next(iter(self.olas.values())).url},
             )
 
     async def _pump_frames(self) -> None:
-        """Render the universe for the outputs: on each change, and every frame of a fade."""
+        """Render the universes for the outputs: on each change, and every frame of a fade.
+
+        The Enttec shows universe 1; OLA shows every patched universe.
+        """
         interval = 1.0 / FRAME_RATE
-        last: bytes | None = None
+        last: dict[int, bytes] = {}
         while True:
             now = time.monotonic()
-            frame = self.universe.frame(now)
-            if frame != last:
-                for output in (self.enttec, self.ola):
-                    if output is not None:
-                        output.update(frame)
-                last = frame
+            frames = self.universe.frames(now)
+            for universe, frame in frames.items():
+                if frame == last.get(universe):
+                    continue
+                if universe == 1 and self.enttec is not None:
+                    self.enttec.update(frame)
+                if (ola := self.olas.get(universe)) is not None:
+                    ola.update(frame)
+            last = frames
             if self.universe.fading(now):
                 await asyncio.sleep(interval)
                 continue
