@@ -137,9 +137,10 @@ def test_every_flow_step_and_reason_is_translated() -> None:
         )
     }
     errors |= string_calls(tree, "_topic_step", "error")
-    assert errors == {"invalid_prefix", "invalid_base", "invalid_fixtures"}
-    assert errors - {"invalid_fixtures"} <= set(strings["error"])
-    assert "invalid_fixtures" in translations["options"]["error"]
+    options = {"invalid_fixtures", "invalid_network_outputs"}
+    assert errors == {"invalid_prefix", "invalid_base", *options}
+    assert errors - options <= set(strings["error"])
+    assert options <= set(translations["options"]["error"])
 
 
 def test_every_exception_translation_key_exists() -> None:

@@ -30,10 +30,14 @@ from .const import (
     CONF_INPUT_CHANNEL,
     CONF_INPUT_PORT,
     CONF_KIND,
+    CONF_NETWORK_OUTPUTS,
     CONF_OLA_UNIVERSE,
     CONF_OLA_URL,
     CONF_PREFIX,
     CONF_QUEUE_SIZE,
+    CONF_SACN_INPUT_CHANNEL,
+    CONF_SACN_INPUT_PORT,
+    CONF_SACN_INPUT_UNIVERSE,
     DEFAULT_PREFIX,
     DEFAULT_TITLE,
     DOMAIN,
@@ -41,6 +45,7 @@ from .const import (
     KIND_PROPS,
     LIGHTING_DEFAULTS,
 )
+from .lighting.outputs.network import NetworkOutputError, parse_network_outputs
 from .lighting.outputs.ports import detect_ports
 from .lighting.universe import FixtureError, parse_fixtures
 from .protocol.names import TOPIC_ANNOUNCE, is_prop_id, prefix_error, split_topic
@@ -262,7 +267,7 @@ def _number(low: int, high: int, unit: str = "") -> selector.NumberSelector:
     return selector.NumberSelector(config)
 
 
-OPTIONAL_TEXT = (CONF_ENTTEC_PORT, CONF_OLA_URL, CONF_INPUT_PORT)
+OPTIONAL_TEXT = (CONF_ENTTEC_PORT, CONF_OLA_URL, CONF_INPUT_PORT, CONF_NETWORK_OUTPUTS)
 
 
 class LightingOptionsFlow(OptionsFlow):
@@ -287,6 +292,11 @@ class LightingOptionsFlow(OptionsFlow):
             except FixtureError as err:
                 errors[CONF_FIXTURES] = "invalid_fixtures"
                 placeholders["error"] = str(err)
+            try:
+                parse_network_outputs(current[CONF_NETWORK_OUTPUTS])
+            except NetworkOutputError as err:
+                errors[CONF_NETWORK_OUTPUTS] = "invalid_network_outputs"
+                placeholders["error"] = str(err)
             if not errors:
                 return self.async_create_entry(
                     data={
@@ -310,9 +320,15 @@ class LightingOptionsFlow(OptionsFlow):
                 vol.Required(CONF_ENTTEC_FPS): _number(1, 44, unit="fps"),
                 vol.Optional(CONF_OLA_URL): str,
                 vol.Required(CONF_OLA_UNIVERSE): _number(1, 65535),
+                vol.Optional(CONF_NETWORK_OUTPUTS): selector.TextSelector(
+                    selector.TextSelectorConfig(multiline=True)
+                ),
                 vol.Optional(CONF_INPUT_PORT): ports,
                 vol.Required(CONF_INPUT_BAUDRATE): _number(1200, 1_000_000),
                 vol.Required(CONF_INPUT_CHANNEL): _number(1, 510),
+                vol.Required(CONF_SACN_INPUT_UNIVERSE): _number(0, 63999),
+                vol.Required(CONF_SACN_INPUT_CHANNEL): _number(1, 510),
+                vol.Required(CONF_SACN_INPUT_PORT): _number(1, 65535),
                 vol.Required(CONF_DEDUPE_TTL): _number(1, 86400, unit="s"),
                 vol.Required(CONF_DEDUPE_CAPACITY): _number(1, 1_000_000),
                 vol.Required(CONF_QUEUE_SIZE): _number(1, 1_000_000),

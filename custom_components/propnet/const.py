@@ -34,6 +34,10 @@ CONF_OLA_UNIVERSE: Final = "ola_universe"
 CONF_INPUT_PORT: Final = "input_port"
 CONF_INPUT_BAUDRATE: Final = "input_baudrate"
 CONF_INPUT_CHANNEL: Final = "input_channel"
+CONF_NETWORK_OUTPUTS: Final = "network_outputs"
+CONF_SACN_INPUT_UNIVERSE: Final = "sacn_input_universe"
+CONF_SACN_INPUT_CHANNEL: Final = "sacn_input_channel"
+CONF_SACN_INPUT_PORT: Final = "sacn_input_port"
 LIGHTING_DEFAULTS: Final = {
     CONF_DEDUPE_TTL: 900,
     CONF_DEDUPE_CAPACITY: 4096,
@@ -46,6 +50,10 @@ LIGHTING_DEFAULTS: Final = {
     CONF_INPUT_PORT: "",
     CONF_INPUT_BAUDRATE: 115200,
     CONF_INPUT_CHANNEL: 1,
+    CONF_NETWORK_OUTPUTS: "",
+    CONF_SACN_INPUT_UNIVERSE: 0,
+    CONF_SACN_INPUT_CHANNEL: 1,
+    CONF_SACN_INPUT_PORT: 5568,
 }
 
 # The Home Assistant bus event fired for every event a prop sends.

@@ -226,6 +226,7 @@ class LightingCoordinator:
             )
         )
         self.rig.start()
+        await self.rig.async_start_input()
 
     async def _reserve(self, ceiling: int) -> None:
         """Save ``ceiling`` as reserved, then let the engine go up to it."""

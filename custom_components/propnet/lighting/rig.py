@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import logging
 import time
 from typing import Any, Final
 
@@ -18,15 +19,28 @@ from ..const import (
     CONF_INPUT_BAUDRATE,
     CONF_INPUT_CHANNEL,
     CONF_INPUT_PORT,
+    CONF_NETWORK_OUTPUTS,
     CONF_OLA_UNIVERSE,
     CONF_OLA_URL,
+    CONF_SACN_INPUT_CHANNEL,
+    CONF_SACN_INPUT_PORT,
+    CONF_SACN_INPUT_UNIVERSE,
     DOMAIN,
 )
 from ..protocol.rgb import RgbCommand
+from .inputs.sacn_input import SacnInput
 from .inputs.sparkfun import ConsoleMapper, SerialLineReader
 from .outputs.enttec import EnttecOutput, Status
+from .outputs.network import (
+    NetworkOutput,
+    NetworkOutputError,
+    NetworkStatus,
+    parse_network_outputs,
+)
 from .outputs.ola import OlaOutput, OlaStatus
 from .universe import Patch
+
+_LOGGER = logging.getLogger(__name__)
 
 # A fading universe is rendered at this rate; outputs limit their own rate.
 FRAME_RATE: Final = 44.0
@@ -59,6 +73,9 @@ class Rig:
         self.olas: dict[int, OlaOutput] = {}
         self.console: ConsoleMapper | None = None
         self._reader: SerialLineReader | None = None
+        self.network: list[NetworkOutput] = []
+        self.desk: ConsoleMapper | None = None
+        self._sacn: SacnInput | None = None
         self._on_console = on_console
         self._on_change = on_change
         self._tasks: list[asyncio.Task[None]] = []
@@ -103,7 +120,7 @@ class Rig:
                         self.hass, ola.run(), f"propnet lighting ola {universe}"
                     )
                 )
-            self.status["ola"] = OlaStatus.STOPPED.value
+            self.status["ola"] = self._ola_status()
         if port := str(self.options[CONF_INPUT_PORT]).strip():
             self.console = ConsoleMapper(
                 self._from_thread(self._on_console),
@@ -121,6 +138,7 @@ class Rig:
             )
             self.status["dmx_input"] = "disconnected"
             self._reader.start()
+        self._start_network()
         self._tasks.append(
             self.entry.async_create_background_task(
                 self.hass, self._pump_frames(), "propnet lighting frames"
@@ -128,13 +146,79 @@ class Rig:
         )
         self.wake()
 
+    def _start_network(self) -> None:
+        """Start the sACN and Art-Net outputs; the sACN input opens in start_input."""
+        try:
+            targets = parse_network_outputs(str(self.options[CONF_NETWORK_OUTPUTS]))
+        except NetworkOutputError as err:
+            # The options flow refuses such text; stored options may predate it.
+            _LOGGER.error(  # noqa: TRY400 - the message says it all; no traceback
+                "Network outputs are invalid (%s); none is started", err
+            )
+            targets = []
+        for target in targets:
+            output = NetworkOutput(
+                target,
+                self.universe.universes,
+                on_status=lambda _: self._set_status("network", self._network_status()),
+            )
+            self.network.append(output)
+            self._tasks.append(
+                self.entry.async_create_background_task(
+                    self.hass,
+                    output.run(),
+                    f"propnet lighting {target.protocol} {target.host or 'multicast'}",
+                )
+            )
+        if self.network:
+            # An output may have started already: its task starts eagerly.
+            self.status["network"] = self._network_status()
+        if universe := int(self.options[CONF_SACN_INPUT_UNIVERSE]):
+            self.desk = ConsoleMapper(
+                self._from_thread(self._on_console),
+                first=int(self.options[CONF_SACN_INPUT_CHANNEL]),
+                src="sacn-input",
+            )
+            self._sacn = SacnInput(
+                universe,
+                self._from_thread(self.desk.feed_frame),
+                self._from_thread(
+                    lambda up: self._set_status(
+                        "sacn_input", "receiving" if up else "waiting"
+                    )
+                ),
+                port=int(self.options[CONF_SACN_INPUT_PORT]),
+            )
+            self.status["sacn_input"] = "waiting"
+
+    async def async_start_input(self) -> None:
+        """Open the sACN input's socket (in the executor: it binds and starts a thread)."""
+        if self._sacn is not None:
+            try:
+                await self.hass.async_add_executor_job(self._sacn.start)
+            except OSError as err:
+                _LOGGER.error(  # noqa: TRY400 - the message says it all
+                    "The sACN input cannot listen on port %d: %s",
+                    self._sacn.port,
+                    err,
+                )
+                self._sacn = None
+
+    def _network_status(self) -> str:
+        """Return the network outputs' status: failed if any fails."""
+        statuses = {output.status for output in self.network}
+        for status in (NetworkStatus.FAILED, NetworkStatus.STOPPED):
+            if status in statuses:
+                return status.value
+        return NetworkStatus.SENDING.value
+
     async def async_stop(self) -> None:
         """Stop sending and close the serial ports (in the executor: they block)."""
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
-        for worker in (self.enttec, self._reader):
+        for worker in (self.enttec, self._reader, self._sacn):
             if worker is not None:
                 await self.hass.async_add_executor_job(worker.stop)
 
@@ -201,6 +285,8 @@ class Rig:
                     self.enttec.update(frame)
                 if (ola := self.olas.get(universe)) is not None:
                     ola.update(frame)
+                for output in self.network:
+                    output.update(universe, frame)
             last = frames
             if self.universe.fading(now):
                 await asyncio.sleep(interval)
@@ -212,6 +298,23 @@ class Rig:
         """Return the outputs' status and the DMX input's counters."""
         return {
             "outputs": dict(self.status),
+            "network": [
+                {
+                    "protocol": output.target.protocol.value,
+                    "host": output.target.host or "multicast",
+                    "universes": output.universes,
+                    "status": output.status.value,
+                    "frames": output.frames_set,
+                }
+                for output in self.network
+            ],
+            "sacn_input": None
+            if self._sacn is None or self.desk is None
+            else {
+                "universe": self._sacn.universe,
+                "frames": self._sacn.frames,
+                "forwarded": self.desk.forwarded,
+            },
             "dmx_input": None
             if self.console is None
             else {

@@ -85,6 +85,8 @@ SENSORS: tuple[LightingSensorDescription, ...] = (
     ),
     _output("ola", ["stopped", "connected", "unreachable"]),
     _output("dmx_input", ["connected", "disconnected"]),
+    _output("network", ["stopped", "sending", "failed"]),
+    _output("sacn_input", ["waiting", "receiving"]),
 )
 
 

@@ -68,6 +68,16 @@ class ConsoleMapper:
         if not 0 <= index < 3:
             return
         self.values[index] = value
+        self._forward()
+
+    def feed_frame(self, frame: tuple[int, ...]) -> None:
+        """Take a whole universe (from the network): its three channels at once."""
+        self.lines += 1
+        found = frame[self.first - 1 : self.first + 2]
+        self.values = [*found, *(0,) * (3 - len(found))]
+        self._forward()
+
+    def _forward(self) -> None:
         rgb = (self.values[0], self.values[1], self.values[2])
         if rgb == self._forwarded:
             return
