@@ -137,7 +137,7 @@ def test_every_flow_step_and_reason_is_translated() -> None:
         )
     }
     errors |= string_calls(tree, "_topic_step", "error")
-    options = {"invalid_fixtures", "invalid_network_outputs"}
+    options = {"invalid_fixtures", "invalid_network_outputs", "invalid_widgets"}
     assert errors == {"invalid_prefix", "invalid_base", *options}
     assert errors - options <= set(strings["error"])
     assert options <= set(translations["options"]["error"])

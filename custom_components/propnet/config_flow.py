@@ -24,7 +24,9 @@ from .const import (
     CONF_DEDUPE_CAPACITY,
     CONF_DEDUPE_TTL,
     CONF_ENTTEC_FPS,
+    CONF_ENTTEC_MORE,
     CONF_ENTTEC_PORT,
+    CONF_ENTTEC_UNIVERSE,
     CONF_FIXTURES,
     CONF_INPUT_BAUDRATE,
     CONF_INPUT_CHANNEL,
@@ -46,7 +48,7 @@ from .const import (
     LIGHTING_DEFAULTS,
 )
 from .lighting.outputs.network import NetworkOutputError, parse_network_outputs
-from .lighting.outputs.ports import detect_ports
+from .lighting.outputs.ports import PortListError, detect_ports, parse_widgets
 from .lighting.universe import FixtureError, parse_fixtures
 from .protocol.names import TOPIC_ANNOUNCE, is_prop_id, prefix_error, split_topic
 from .protocol.rgb import DEFAULT_BASE
@@ -267,7 +269,13 @@ def _number(low: int, high: int, unit: str = "") -> selector.NumberSelector:
     return selector.NumberSelector(config)
 
 
-OPTIONAL_TEXT = (CONF_ENTTEC_PORT, CONF_OLA_URL, CONF_INPUT_PORT, CONF_NETWORK_OUTPUTS)
+OPTIONAL_TEXT = (
+    CONF_ENTTEC_PORT,
+    CONF_ENTTEC_MORE,
+    CONF_OLA_URL,
+    CONF_INPUT_PORT,
+    CONF_NETWORK_OUTPUTS,
+)
 
 
 class LightingOptionsFlow(OptionsFlow):
@@ -291,6 +299,11 @@ class LightingOptionsFlow(OptionsFlow):
                 parse_fixtures(user_input[CONF_FIXTURES])
             except FixtureError as err:
                 errors[CONF_FIXTURES] = "invalid_fixtures"
+                placeholders["error"] = str(err)
+            try:
+                parse_widgets(current[CONF_ENTTEC_MORE])
+            except PortListError as err:
+                errors[CONF_ENTTEC_MORE] = "invalid_widgets"
                 placeholders["error"] = str(err)
             try:
                 parse_network_outputs(current[CONF_NETWORK_OUTPUTS])
@@ -317,6 +330,10 @@ class LightingOptionsFlow(OptionsFlow):
                     selector.TextSelectorConfig(multiline=True)
                 ),
                 vol.Optional(CONF_ENTTEC_PORT): ports,
+                vol.Required(CONF_ENTTEC_UNIVERSE): _number(1, 63999),
+                vol.Optional(CONF_ENTTEC_MORE): selector.TextSelector(
+                    selector.TextSelectorConfig(multiline=True)
+                ),
                 vol.Required(CONF_ENTTEC_FPS): _number(1, 44, unit="fps"),
                 vol.Optional(CONF_OLA_URL): str,
                 vol.Required(CONF_OLA_UNIVERSE): _number(1, 65535),

@@ -29,6 +29,8 @@ CONF_QUEUE_SIZE: Final = "queue_size"
 CONF_FIXTURES: Final = "fixtures"
 CONF_ENTTEC_PORT: Final = "enttec_port"
 CONF_ENTTEC_FPS: Final = "enttec_fps"
+CONF_ENTTEC_UNIVERSE: Final = "enttec_universe"
+CONF_ENTTEC_MORE: Final = "enttec_more"
 CONF_OLA_URL: Final = "ola_url"
 CONF_OLA_UNIVERSE: Final = "ola_universe"
 CONF_INPUT_PORT: Final = "input_port"
@@ -45,6 +47,8 @@ LIGHTING_DEFAULTS: Final = {
     CONF_FIXTURES: "Main, 1, rgb",
     CONF_ENTTEC_PORT: "",
     CONF_ENTTEC_FPS: 40,
+    CONF_ENTTEC_UNIVERSE: 1,
+    CONF_ENTTEC_MORE: "",
     CONF_OLA_URL: "",
     CONF_OLA_UNIVERSE: 1,
     CONF_INPUT_PORT: "",

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+
+from tests.harness.procs import wait_until
+from tests.harness.pty_widget import PtyWidget
 
 from .test_coordinator import caught_up, lighting_entry, start
 
@@ -148,3 +152,48 @@ async def test_a_scene_captures_and_restores_the_look(
     )
     await caught_up(hass)
     assert {u: lighting.universe.frame(1e12, u) for u in (1, 2)} == look
+
+
+async def test_two_widgets_show_two_universes(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, tmp_path: Path
+) -> None:
+    """Two DMX USB Pros on real pseudo-terminals, universe 1 on one, 2 on the other."""
+    first = PtyWidget(tmp_path / "usb-ENTTEC_DMX_USB_PRO_EN000001-if00-port0")
+    second = PtyWidget(tmp_path / "usb-ENTTEC_DMX_USB_PRO_EN000002-if00-port0", 0x2)
+    try:
+        entry = await start(
+            hass,
+            lighting_entry(
+                fixtures="Main, 1, rgb\nFog, 2/1, dimmer",
+                enttec_port=str(first.link),
+                enttec_more=f"# the yard\n{second.link} = 2",
+            ),
+        )
+        await hass.async_add_executor_job(
+            wait_until,
+            lambda: entry.runtime_data.output_status.get("enttec") == "connected",
+            10,
+            "both widgets connecting",
+        )
+        await turn_on(hass, "light.show_lighting", rgb_color=[0, 255, 0])
+        await turn_on(hass, "light.show_lighting_fog", brightness=77)
+        for widget, check in (
+            (first, lambda f: f[1:4] == bytes([0, 255, 0])),
+            (second, lambda f: f[1:2] == bytes([77])),
+        ):
+            await hass.async_add_executor_job(
+                wait_until,
+                lambda w=widget, c=check: any(c(f) for _, f in w.received()),
+                5,
+                "the universe on its widget",
+            )
+        assert not any(f[1:2] == bytes([77]) for _, f in first.received())
+        widgets = entry.runtime_data.diagnostics()["enttec"]
+        assert [(w["universe"], w["status"]) for w in widgets] == [
+            (1, "connected"),
+            (2, "connected"),
+        ]
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        first.close()
+        second.close()

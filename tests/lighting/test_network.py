@@ -26,6 +26,10 @@ from custom_components.propnet.lighting.outputs.network import (
     Protocol,
     parse_network_outputs,
 )
+from custom_components.propnet.lighting.outputs.ports import (
+    PortListError,
+    parse_widgets,
+)
 from tests.harness.procs import free_port, wait_until
 
 from .test_coordinator import caught_up, lighting_entry, start
@@ -286,3 +290,18 @@ async def test_a_desk_on_sacn_drives_every_output(
     finally:
         assert await hass.config_entries.async_unload(entry.entry_id)
         catcher.close()
+
+
+def test_further_widgets_are_read_one_per_line() -> None:
+    """``port = universe`` per line; mistakes name the line."""
+    assert parse_widgets("# yard\n/dev/ttyUSB1 = 2\n\n/dev/ttyUSB2=3\n") == [
+        ("/dev/ttyUSB1", 2),
+        ("/dev/ttyUSB2", 3),
+    ]
+    for text, words in (
+        ("/dev/ttyUSB1", "line 1: write the port, =, the universe"),
+        ("/dev/ttyUSB1 = 0", "the universe must be 1 to 63999"),
+        ("a = 1\na = 2", "line 2: a is listed twice"),
+    ):
+        with pytest.raises(PortListError, match=words):
+            parse_widgets(text)

@@ -15,7 +15,9 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from ..const import (
     CONF_ENTTEC_FPS,
+    CONF_ENTTEC_MORE,
     CONF_ENTTEC_PORT,
+    CONF_ENTTEC_UNIVERSE,
     CONF_INPUT_BAUDRATE,
     CONF_INPUT_CHANNEL,
     CONF_INPUT_PORT,
@@ -38,6 +40,7 @@ from .outputs.network import (
     parse_network_outputs,
 )
 from .outputs.ola import OlaOutput, OlaStatus
+from .outputs.ports import PortListError, parse_widgets
 from .universe import Patch
 
 _LOGGER = logging.getLogger(__name__)
@@ -67,7 +70,8 @@ class Rig:
         self.options = options
         self.universe = universe
         self.status: dict[str, str] = {}
-        self.enttec: EnttecOutput | None = None
+        # Each widget and the universe it shows.
+        self.enttecs: list[tuple[EnttecOutput, int]] = []
         # One OLA output per patched universe: universe u goes to OLA
         # universe (the OLA universe option) + u - 1.
         self.olas: dict[int, OlaOutput] = {}
@@ -95,16 +99,27 @@ class Rig:
 
     def start(self) -> None:
         """Open the outputs and the input the options name, and start sending frames."""
+        widgets = []
         if port := str(self.options[CONF_ENTTEC_PORT]).strip():
-            self.enttec = EnttecOutput(
+            widgets.append((port, int(self.options[CONF_ENTTEC_UNIVERSE])))
+        try:
+            widgets += parse_widgets(str(self.options[CONF_ENTTEC_MORE]))
+        except PortListError as err:
+            _LOGGER.error(  # noqa: TRY400 - the message says it all
+                "Further Enttec widgets are invalid (%s); none is started", err
+            )
+        for port, universe in widgets:
+            enttec = EnttecOutput(
                 port,
                 fps=float(self.options[CONF_ENTTEC_FPS]),
                 on_status=self._from_thread(
-                    lambda status: self._set_status("enttec", status.value)
+                    lambda _: self._set_status("enttec", self._enttec_status())
                 ),
             )
-            self.status["enttec"] = Status.CONNECTING.value
-            self.enttec.start()
+            self.enttecs.append((enttec, universe))
+            enttec.start()
+        if self.enttecs:
+            self.status["enttec"] = self._enttec_status()
         if url := str(self.options[CONF_OLA_URL]).strip():
             first = int(self.options[CONF_OLA_UNIVERSE])
             for universe in self.universe.universes:
@@ -218,13 +233,29 @@ class Rig:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
-        for worker in (self.enttec, self._reader, self._sacn):
-            if worker is not None:
-                await self.hass.async_add_executor_job(worker.stop)
+        workers: list[EnttecOutput | SerialLineReader | SacnInput] = [
+            enttec for enttec, _ in self.enttecs
+        ]
+        workers += [w for w in (self._reader, self._sacn) if w is not None]
+        for worker in workers:
+            await self.hass.async_add_executor_job(worker.stop)
 
     def wake(self) -> None:
         """Say the universe changed: render and send a frame."""
         self._frame_wake.set()
+
+    def _enttec_status(self) -> str:
+        """Return the widgets' status: the worst of them."""
+        statuses = {enttec.status for enttec, _ in self.enttecs}
+        for status in (
+            Status.NOT_A_PRO,
+            Status.DISCONNECTED,
+            Status.CONNECTING,
+            Status.STOPPED,
+        ):
+            if status in statuses:
+                return status.value
+        return Status.CONNECTED.value
 
     def _ola_status(self) -> str:
         """Return OLA's status: unreachable if any universe's requests fail."""
@@ -271,7 +302,8 @@ class Rig:
     async def _pump_frames(self) -> None:
         """Render the universes for the outputs: on each change, and every frame of a fade.
 
-        The Enttec shows universe 1; OLA shows every patched universe.
+        Each Enttec widget shows its universe; OLA and the network outputs
+        every patched universe.
         """
         interval = 1.0 / FRAME_RATE
         last: dict[int, bytes] = {}
@@ -281,8 +313,9 @@ class Rig:
             for universe, frame in frames.items():
                 if frame == last.get(universe):
                     continue
-                if universe == 1 and self.enttec is not None:
-                    self.enttec.update(frame)
+                for enttec, shown in self.enttecs:
+                    if shown == universe:
+                        enttec.update(frame)
                 if (ola := self.olas.get(universe)) is not None:
                     ola.update(frame)
                 for output in self.network:
@@ -298,6 +331,15 @@ class Rig:
         """Return the outputs' status and the DMX input's counters."""
         return {
             "outputs": dict(self.status),
+            "enttec": [
+                {
+                    "port": enttec.port,
+                    "universe": universe,
+                    "status": enttec.status.value,
+                    "frames": enttec.frames_sent,
+                }
+                for enttec, universe in self.enttecs
+            ],
             "network": [
                 {
                     "protocol": output.target.protocol.value,

@@ -12,6 +12,28 @@ FTDI_VENDOR: Final = 0x0403
 BY_ID: Final = Path("/dev/serial/by-id")
 
 
+class PortListError(ValueError):
+    """A list of widgets that cannot be used."""
+
+
+def parse_widgets(text: str) -> list[tuple[str, int]]:
+    """Read further widgets, one ``port = universe`` per line (``#`` starts a comment)."""
+    widgets: list[tuple[str, int]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        port, equals, universe = (part.strip() for part in line.rpartition("="))
+        if not equals or not port:
+            raise PortListError(f"line {number}: write the port, =, the universe")
+        if not universe.isdigit() or not 1 <= int(universe) <= 63999:
+            raise PortListError(f"line {number}: the universe must be 1 to 63999")
+        if any(port == other for other, _ in widgets):
+            raise PortListError(f"line {number}: {port} is listed twice")
+        widgets.append((port, int(universe)))
+    return widgets
+
+
 class PortInfo(Protocol):
     """What pyserial tells of a port."""
 
