@@ -10,6 +10,11 @@ Prints, with the command that reproduces them:
   pseudo-terminal, against DMX's limit of about 44 full frames a second.
 
     .venv/bin/python -m bench.lighting [--burst 5000] [--rate 200] [--seconds 10]
+        [--runs 3] [--recorder on|off|both]
+
+Home Assistant runs as users run it (recorder on, committing every second);
+``--recorder both`` (the default) also runs it without the recorder, to show
+what recording costs.
 """
 
 from __future__ import annotations
@@ -114,12 +119,27 @@ def paced_round_trips(
     return latencies
 
 
+def without_recorder(config: Path) -> None:
+    """Take the recorder (and history and logbook, which need it) out of a config."""
+    path = config / "configuration.yaml"
+    kept = [
+        line
+        for line in path.read_text().splitlines()
+        if line.strip()
+        not in {"recorder:", "history:", "logbook:", "commit_interval: 1"}
+    ]
+    path.write_text("\n".join(kept) + "\n")
+
+
 def lighting_figures(
-    folder: Path, burst: int, rate: float, seconds: float
+    folder: Path, burst: int, rate: float, seconds: float, recorder: bool = True
 ) -> dict[str, float]:
-    """Measure the hub in a real Home Assistant."""
+    """Measure the hub in a real Home Assistant, with its recorder on or off."""
     broker = Broker(folder / "broker").start()
-    hass = Hass(folder / "hass", REPO / ".run" / "cache").prepare().start()
+    hass = Hass(folder / "hass", REPO / ".run" / "cache").prepare()
+    if not recorder:
+        without_recorder(hass.config)
+    hass.start()
     try:
         hass.ensure_mqtt(broker.host, broker.port)
         result = hass.config_flow(
@@ -283,49 +303,69 @@ def enttec_figures(folder: Path, seconds: float) -> dict[str, float]:
     }
 
 
+def spread(values: list[float]) -> str:
+    """Return ``min / median / max`` of a figure over the runs."""
+    return f"{min(values):8.2f} {statistics.median(values):8.2f} {max(values):8.2f}"
+
+
 def main() -> None:
-    """Run the benchmarks and print the figures."""
+    """Run the benchmarks ``--runs`` times and print min / median / max of each figure."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--burst", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--recorder", choices=["on", "off", "both"], default="both")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="propnet-bench-") as tmp:
-        hub = lighting_figures(Path(tmp), args.burst, args.rate, args.seconds)
-        dmx = enttec_figures(Path(tmp), 5)
-        engine = engine_figures(Path(tmp), 20000, 2000)
+    modes = {"on": [True], "off": [False], "both": [True, False]}[args.recorder]
+    hubs: dict[bool, list[dict[str, float]]] = {mode: [] for mode in modes}
+    dmx: list[dict[str, float]] = []
+    engine: list[dict[str, float]] = []
+    for run in range(args.runs):
+        with tempfile.TemporaryDirectory(prefix="propnet-bench-") as tmp:
+            for mode in modes:
+                folder = Path(tmp) / f"run{run}-{'on' if mode else 'off'}"
+                hubs[mode].append(
+                    lighting_figures(folder, args.burst, args.rate, args.seconds, mode)
+                )
+            dmx.append(enttec_figures(Path(tmp), 5))
+            engine.append(engine_figures(Path(tmp), 20000, 2000))
+    print(f"{args.runs} runs; each figure min / median / max")
+    print(f"{'':44}{'min':>8} {'median':>8} {'max':>8}")
     print(
-        f"engine alone, publishing each state with paho: {engine['rate']:.0f} commands/s; "
-        f"apply latency at 2000/s p50 {engine['p50']:.3f} ms, p99 {engine['p99']:.3f} ms, "
-        f"p99.9 {engine['p999']:.3f} ms (old server's promise: p99.9 under 100 ms; "
-        f"ratio {engine['p999'] / 100:.4f})"
+        f"{'engine alone: commands/s (burst)':44}{spread([e['rate'] for e in engine])}"
     )
+    for key, name in (("p50", "p50"), ("p99", "p99"), ("p999", "p99.9")):
+        print(
+            f"{'engine alone: apply latency ' + name + ' ms':44}"
+            f"{spread([e[key] for e in engine])}"
+        )
+    for mode, runs in hubs.items():
+        label = "recorder on" if mode else "recorder off"
+        print(
+            f"{'hub, ' + label + ': burst commands/s':44}"
+            f"{spread([h['burst_rate'] for h in runs])}"
+        )
+        lost = sum(args.burst - h["burst_received"] for h in runs)
+        print(f"{'hub, ' + label + ': burst commands lost':44}{lost:8.0f}")
+        for key, name in (("p50", "p50"), ("p99", "p99"), ("p999", "p99.9")):
+            print(
+                f"{'hub, ' + label + ': cmd -> state ' + name + ' ms':44}"
+                f"{spread([h['hub_' + key] for h in runs])}"
+            )
+            print(
+                f"{'  ratio to the broker echo (same run)':44}"
+                f"{spread([h['hub_' + key] / h['echo_' + key] for h in runs])}"
+            )
+    print(f"{'Enttec output fps (limit 40)':44}{spread([d['fps'] for d in dmx])}")
+    print(f"{'  ratio to the 40 set':44}{spread([d['fps'] / 40 for d in dmx])}")
     print(
-        f"burst of {args.burst} commands: {hub['burst_received']:.0f} applied, "
-        f"{hub['burst_rate']:.0f} commands/s"
-    )
-    print(
-        f"round trip at {args.rate:.0f}/s for {args.seconds:.0f} s ({hub['hub_samples']:.0f} samples), ms:"
-    )
-    print(f"{'':24}{'p50':>8}{'p99':>8}{'p99.9':>8}")
-    print(
-        f"{'hub (cmd -> state)':24}{hub['hub_p50']:>8.2f}{hub['hub_p99']:>8.2f}{hub['hub_p999']:>8.2f}"
-    )
-    print(
-        f"{'broker alone (echo)':24}{hub['echo_p50']:>8.2f}{hub['echo_p99']:>8.2f}{hub['echo_p999']:>8.2f}"
-    )
-    print(
-        f"{'ratio':24}{hub['hub_p50'] / hub['echo_p50']:>8.2f}{hub['hub_p99'] / hub['echo_p99']:>8.2f}"
-        f"{hub['hub_p999'] / hub['echo_p999']:>8.2f}"
-    )
-    print(
-        f"Enttec output (limit 40 fps; DMX allows about 44 full frames/s): {dmx['fps']:.1f} fps, "
-        f"ratio to 44: {dmx['fps'] / 44:.2f}; frame gap mean {dmx['gap_mean']:.2f} ms, "
-        f"stdev {dmx['gap_stdev']:.2f} ms, p99 {dmx['gap_p99']:.2f} ms"
+        f"{'Enttec frame gap p99 ms (period 25)':44}{spread([d['gap_p99'] for d in dmx])}"
     )
     print(
         f"reproduce: .venv/bin/python -m bench.lighting --burst {args.burst} "
-        f"--rate {args.rate:.0f} --seconds {args.seconds:.0f}"
+        f"--rate {args.rate:.0f} --seconds {args.seconds:.0f} --runs {args.runs} "
+        f"--recorder {args.recorder}"
     )
 
 

@@ -197,3 +197,20 @@ async def test_two_widgets_show_two_universes(
     finally:
         first.close()
         second.close()
+
+
+async def test_levels_saved_before_fixture_kinds_come_back(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, hass_storage: dict[str, Any]
+) -> None:
+    """A fixture list and saved levels from an earlier version work unchanged."""
+    entry = lighting_entry(fixtures="Main, 1, rgb\nWash, 4, rgbw")
+    key = f"propnet.lighting.{entry.entry_id}"
+    hass_storage[key] = {
+        "version": 1,
+        "key": key,
+        "data": {"fixtures": {"Wash": {"r": 0, "g": 0, "b": 255, "brightness": 200}}},
+    }
+    lighting = (await start(hass, entry)).runtime_data
+    assert channels(lighting, 1, 4, 4) == [0, 0, 200, 0]
+    state = hass.states.get("light.show_lighting_wash")
+    assert (state.state, state.attributes["brightness"]) == ("on", 200)
