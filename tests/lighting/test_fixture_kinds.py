@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
+from custom_components.propnet.const import LIGHTING_DEFAULTS
 from tests.harness.procs import wait_until
 from tests.harness.pty_widget import PtyWidget
 
@@ -119,39 +121,57 @@ async def test_the_channels_on_the_wire(
 
 
 async def test_a_scene_captures_and_restores_the_look(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, tmp_path: Path
 ) -> None:
-    """Home Assistant scenes are PropNet's looks: snapshot, change, apply, same DMX."""
-    lighting = await rig(hass)
-    assert await async_setup_component(hass, "scene", {})
-    await turn_on(hass, "light.show_lighting", rgb_color=[255, 0, 0])
-    await turn_on(hass, "light.show_lighting_par", rgbw_color=[0, 0, 255, 50])
-    await turn_on(hass, "light.show_lighting_panel", color_temp_kelvin=4000)
-    await turn_on(hass, "light.show_lighting_fog", brightness=30)
-    look = {u: lighting.universe.frame(1e12, u) for u in (1, 2)}
-    entities = [
-        "light.show_lighting",
-        "light.show_lighting_par",
-        "light.show_lighting_panel",
-        "light.show_lighting_fog",
-        "number.show_lighting_mover_pan",
-    ]
-    await hass.services.async_call(
-        "scene",
-        "create",
-        {"scene_id": "graveyard", "snapshot_entities": entities},
-        blocking=True,
-    )
-    await hass.services.async_call(
-        "light", "turn_off", {"entity_id": entities[:4]}, blocking=True
-    )
-    await caught_up(hass)
-    assert lighting.universe.frame(1e12, 1) != look[1]
-    await hass.services.async_call(
-        "scene", "turn_on", {"entity_id": "scene.graveyard"}, blocking=True
-    )
-    await caught_up(hass)
-    assert {u: lighting.universe.frame(1e12, u) for u in (1, 2)} == look
+    """Home Assistant scenes are PropNet's looks: snapshot, change, apply, same DMX line."""
+    widget = PtyWidget(tmp_path / "usb-ENTTEC_DMX_USB_PRO_EN000001-if00-port0")
+    try:
+        entry = await start(
+            hass, lighting_entry(fixtures=RIG, enttec_port=str(widget.link))
+        )
+        lighting = entry.runtime_data
+        assert await async_setup_component(hass, "scene", {})
+        await turn_on(hass, "light.show_lighting", rgb_color=[255, 0, 0])
+        await turn_on(hass, "light.show_lighting_par", rgbw_color=[0, 0, 255, 50])
+        await turn_on(hass, "light.show_lighting_panel", color_temp_kelvin=4000)
+        await turn_on(hass, "light.show_lighting_fog", brightness=30)
+        look = {u: lighting.universe.frame(1e12, u) for u in (1, 2)}
+        entities = [
+            "light.show_lighting",
+            "light.show_lighting_par",
+            "light.show_lighting_panel",
+            "light.show_lighting_fog",
+            "number.show_lighting_mover_pan",
+        ]
+        await hass.services.async_call(
+            "scene",
+            "create",
+            {"scene_id": "graveyard", "snapshot_entities": entities},
+            blocking=True,
+        )
+        await hass.services.async_call(
+            "light", "turn_off", {"entity_id": entities[:4]}, blocking=True
+        )
+        await caught_up(hass)
+        assert lighting.universe.frame(1e12, 1) != look[1]
+        await hass.services.async_call(
+            "scene", "turn_on", {"entity_id": "scene.graveyard"}, blocking=True
+        )
+        await caught_up(hass)
+        assert {u: lighting.universe.frame(1e12, u) for u in (1, 2)} == look
+        # And on the serial line of the DMX USB Pro showing universe 1.
+        await hass.async_add_executor_job(
+            wait_until,
+            lambda: (
+                widget.received()
+                and widget.received()[-1][1][1 : 1 + len(look[1])] == look[1]
+            ),
+            5,
+            "the look on the DMX line",
+        )
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        widget.close()
 
 
 async def test_two_widgets_show_two_universes(
@@ -214,3 +234,39 @@ async def test_levels_saved_before_fixture_kinds_come_back(
     assert channels(lighting, 1, 4, 4) == [0, 0, 200, 0]
     state = hass.states.get("light.show_lighting_wash")
     assert (state.state, state.attributes["brightness"]) == ("on", 200)
+
+
+async def test_the_rig_is_set_up_in_the_options(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """Fixture kinds, widgets and network outputs through the options form; mistakes explained."""
+    entry = await start(hass, lighting_entry())
+    flow = await hass.config_entries.options.async_init(entry.entry_id)
+    answer = {**LIGHTING_DEFAULTS, "fixtures": RIG}
+    for field, text, words in (
+        ("fixtures", "Main, 1, rgb\nPar, 4, rgbw, 16bit", "only a dimmer channel"),
+        ("enttec_more", "/dev/ttyUSB1", "write the port, =, the universe"),
+        ("network_outputs", "artnet multicast", "multicast is sACN's"),
+    ):
+        result = await hass.config_entries.options.async_configure(
+            flow["flow_id"], {**answer, field: text}
+        )
+        assert result["errors"] == {field: f"invalid_{INVALID[field]}"}
+        assert words in result["description_placeholders"]["error"]
+    result = await hass.config_entries.options.async_configure(
+        flow["flow_id"],
+        {**answer, "network_outputs": "sacn 127.0.0.1:9 priority=120"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert hass.states.get("light.show_lighting_panel").attributes[
+        "supported_color_modes"
+    ] == ["color_temp"]
+    assert entry.runtime_data.diagnostics()["network"][0]["host"] == "127.0.0.1"
+
+
+INVALID = {
+    "fixtures": "fixtures",
+    "enttec_more": "widgets",
+    "network_outputs": "network_outputs",
+}
