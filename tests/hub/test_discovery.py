@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
 
 from .prop import Prop
 
@@ -76,6 +81,45 @@ async def test_state_follows_status(hass: HomeAssistant, prop: Prop) -> None:
     prop.send("telemetry", {"triggers": 5})
     await hass.async_block_till_done()
     assert hass.states.get("sensor.coffin_jumper_triggers").state == "5"
+
+
+async def test_one_changed_value_writes_one_state(
+    hass: HomeAssistant, prop: Prop
+) -> None:
+    """A status or telemetry message with one changed value writes that entity only.
+
+    Home Assistant records every state write; a hub that rewrote the whole
+    prop on each message would multiply the recorder's work by its entities.
+    A write that changes nothing is a "state_reported" event: counted too.
+    """
+    changed = async_capture_events(hass, "state_changed")
+    reported: list[Event] = []
+
+    @callback
+    def every(_: Any) -> bool:
+        return True
+
+    @callback
+    def report(event: Event) -> None:
+        reported.append(event)
+
+    hass.bus.async_listen("state_reported", report, event_filter=every)
+
+    def writes() -> list[str]:
+        found = [e.data["entity_id"] for e in changed + reported]
+        changed.clear()
+        reported.clear()
+        return found
+
+    prop.send("status", {**prop.state, "lid": True})  # the full status, one change
+    await hass.async_block_till_done()
+    assert writes() == ["switch.coffin_jumper_lid"]
+    prop.send("telemetry", {"triggers": 9})
+    await hass.async_block_till_done()
+    assert writes() == ["sensor.coffin_jumper_triggers"]
+    prop.send("status", {**prop.state, "lid": True, "triggers": 9})  # no change
+    await hass.async_block_till_done()
+    assert writes() == []
 
 
 async def test_entities_wait_for_online(
