@@ -53,7 +53,11 @@ def set_lighting_options(
     options: dict[str, Any] = {
         "fixtures": FIXTURES,
         "enttec_fps": 40,
+        "enttec_universe": 1,
         "ola_universe": 1,
+        "sacn_input_universe": 0,
+        "sacn_input_channel": 1,
+        "sacn_input_port": 5568,
         "input_baudrate": 115200,
         "input_channel": 1,
         "dedupe_ttl": 900,
