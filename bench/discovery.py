@@ -1,12 +1,24 @@
 """Benchmark: props announced through PropNet against Home Assistant's own MQTT discovery.
 
-In one run, on a real mosquitto and two fresh real Home Assistant processes,
-it announces the same devices and entities both ways and prints how long
-until every entity exists, the memory Home Assistant grew by, and how many
-state updates a second each way applies, with PropNet's figures as ratios of
-the native ones.
+On a real mosquitto and fresh real Home Assistant processes (one per side and
+run, the sides alternating), it announces the same devices and entities both
+ways and measures:
+
+- the time until every entity exists, counted from entity registry
+  creations (a small event each; ``state_changed`` for thousands of new
+  entities can overrun the websocket's pending-message limit);
+- how much Home Assistant's resident memory grew;
+- state updates applied per second, two ways: one sensor updated at a high
+  rate, and many sensors updated round-robin; PropNet's through both its
+  status and its telemetry topics. Each is timed until every sensor's final
+  value shows in the REST API, and the run fails if one never does.
+
+Each figure is given as min / median / max over ``--runs`` runs, with the
+recorder on (as users run Home Assistant) and off, and PropNet's as a ratio
+of the native figure of the same run.
 
     .venv/bin/python -m bench.discovery [--devices 200] [--updates 20000]
+        [--runs 3] [--recorder on|off|both]
 """
 
 from __future__ import annotations
@@ -16,6 +28,7 @@ import asyncio
 from collections.abc import Callable
 import json
 from pathlib import Path
+import statistics
 import subprocess
 import tempfile
 import time
@@ -29,7 +42,6 @@ from tests.harness.hass import REPO, Hass
 from tests.harness.ws import HassWebSocket
 
 # Ten entities per device, the same mix both ways.
-DEBUG = False
 KINDS = ["sensor"] * 5 + ["binary_sensor"] * 3 + ["switch"] * 2
 
 
@@ -102,68 +114,132 @@ def propnet_discovery(n: int) -> list[tuple[str, str]]:
     return messages
 
 
-async def count_until(
-    hass: Hass,
-    total: int,
-    wanted: Callable[[dict[str, Any]], bool],
-    start: Callable[[], None],
-    limit: float = 60,
+async def count_created(
+    hass: Hass, total: int, prefix: str, start: Callable[[], None], limit: float = 120
 ) -> float:
-    """Run ``start`` and return the seconds until ``total`` wanted state events."""
+    """Run ``start``; return the seconds until ``total`` entities of ``prefix`` were created.
+
+    PropNet's own Identify and Restart buttons are extra: only the entities
+    both sides were asked to make count.
+    """
     async with HassWebSocket(hass.url, hass.token) as ws:
-        await ws.command("subscribe_events", event_type="state_changed")
-        seen = 0
+        await ws.command("subscribe_events", event_type="entity_registry_updated")
+        seen: set[str] = set()
         began = time.perf_counter()
         task = asyncio.create_task(asyncio.to_thread(start))
         try:
             async with asyncio.timeout(limit):
-                while seen < total:
+                while len(seen) < total:
                     message = await ws.receive()
-                    if DEBUG and message.get("type") == "event":
-                        print(json.dumps(message["event"]["data"])[:300])
-                    if message.get("type") == "event" and wanted(
-                        message["event"]["data"]
+                    if message.get("type") != "event":
+                        continue
+                    data = message["event"]["data"]
+                    entity_id: str = data.get("entity_id", "")
+                    if (
+                        data.get("action") == "create"
+                        and f".{prefix}" in entity_id
+                        and not entity_id.endswith(("_identify", "_restart"))
                     ):
-                        seen += 1
+                        seen.add(entity_id)
         except TimeoutError:
-            raise TimeoutError(f"saw {seen} of {total} events") from None
+            raise TimeoutError(f"saw {len(seen)} of {total} entities") from None
         elapsed = time.perf_counter() - began
         await task
         return elapsed
 
 
-def created(prefix: str) -> Callable[[dict[str, Any]], bool]:
-    """Match the first state of a new entity whose id starts with a prefix's device names."""
-
-    def check(data: dict[str, Any]) -> bool:
-        entity_id: str = data["entity_id"]
-        # PropNet's own Identify and Restart buttons are extra; count only
-        # the entities both sides were asked to make.
-        return (
-            data["old_state"] is None
-            and f".{prefix}" in entity_id
-            and not entity_id.endswith(("_identify", "_restart"))
-        )
-
-    return check
-
-
-def wait_value(hass: Hass, entity_id: str, value: str, timeout: float = 120) -> float:
-    """Return when ``entity_id`` shows ``value``, polling the REST API."""
+def wait_values(hass: Hass, wanted: dict[str, str], timeout: float = 180) -> float:
+    """Return when every entity in ``wanted`` shows its value; fail if one never does."""
     deadline = time.perf_counter() + timeout
+    missing = dict(wanted)
     while time.perf_counter() < deadline:
-        state = hass.get(f"/api/states/{entity_id}")
-        if state["state"] == value:
+        states = {s["entity_id"]: s["state"] for s in hass.get("/api/states")}
+        missing = {e: v for e, v in missing.items() if states.get(e) != v}
+        if not missing:
             return time.perf_counter()
-        time.sleep(0.01)
-    raise TimeoutError(f"{entity_id} never showed {value}")
+        time.sleep(0.05)
+    raise TimeoutError(f"{len(missing)} final values never arrived, such as {missing}")
+
+
+def mosquitto_pub(broker: Broker, topic: str, lines: list[str]) -> None:
+    """Publish ``lines`` on ``topic`` with mosquitto_pub (C: not what is measured)."""
+    subprocess.run(
+        [
+            *("mosquitto_pub", "-h", broker.host, "-p", str(broker.port)),
+            *("-t", topic, "-q", "1", "-l"),
+        ],
+        input="\n".join(lines) + "\n",
+        text=True,
+        check=True,
+    )
+
+
+def one_sensor(side: str, path: str, updates: int) -> tuple[str, list[str], str]:
+    """Return the topic, payloads and entity of ``updates`` updates of one sensor."""
+    if side == "native":
+        return "native/0/0", [str(i + 1) for i in range(updates)], "sensor.native_0_e0"
+    topic = f"propnet/p0/{path}"
+    return (
+        topic,
+        [json.dumps({"e0": i + 1}) for i in range(updates)],
+        "sensor.prop_0_e0",
+    )
+
+
+def round_robin(
+    side: str, path: str, devices: int, updates: int
+) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """Return ``updates`` messages spread over every device's sensors, and the final values.
+
+    The telemetry run uses other values than the status run, so its final
+    values are not already showing when it starts.
+    """
+    base = 100_000 if path == "telemetry" else 1000
+    sensors = [
+        (d, e)
+        for d in range(devices)
+        for e, kind in enumerate(KINDS)
+        if kind == "sensor"
+    ]
+    messages: list[tuple[str, str]] = []
+    final: dict[str, str] = {}
+    for n in range(updates):
+        d, e = sensors[n % len(sensors)]
+        value = str(base + n)
+        if side == "native":
+            messages.append((f"native/{d}/{e}", value))
+            final[f"sensor.native_{d}_e{e}"] = value
+        else:
+            messages.append((f"propnet/p{d}/{path}", json.dumps({f"e{e}": base + n})))
+            final[f"sensor.prop_{d}_e{e}"] = value
+    return messages, final
+
+
+def publish_fast(broker: Broker, messages: list[tuple[str, str]]) -> None:
+    """Publish many topics' messages at QoS 1 from one paho client, as fast as it goes."""
+    client = publisher(broker)
+    try:
+        publish_all(client, messages)
+    finally:
+        client.loop_stop()
+        client.disconnect()
 
 
 async def run_side(
-    name: str, folder: Path, broker: Broker, devices: int, updates: int
+    name: str,
+    folder: Path,
+    broker: Broker,
+    devices: int,
+    updates: int,
+    *,
+    recorder: bool,
 ) -> dict[str, float]:
     """Measure one way of discovery in a fresh Home Assistant."""
-    hass = Hass(folder / name, REPO / ".run" / "cache").prepare().start()
+    hass = Hass(folder / name, REPO / ".run" / "cache").prepare()
+    if not recorder:
+        without_recorder(hass.config)
+    hass.start()
+    figures: dict[str, float] = {}
     try:
         hass.ensure_mqtt(broker.host, broker.port)
         if name == "propnet":
@@ -180,91 +256,119 @@ async def run_side(
         before = rss_kib(hass.process.pid)
         client = publisher(broker)
         try:
-            seconds = await count_until(
+            figures["seconds"] = await count_created(
                 hass,
                 devices * len(KINDS),
-                created(prefix),
+                prefix,
                 lambda: publish_all(client, messages),
             )
-            after = rss_kib(hass.process.pid)
-            # Home Assistant batches new MQTT subscriptions; let them reach
-            # the broker before the updates, the same wait on both sides.
-            await asyncio.sleep(3)
-            # Every update goes to one sensor, published by mosquitto_pub (C,
-            # so the publisher is not what is measured). Messages on one
-            # connection are applied in order: when the last value shows,
-            # every update before it has been applied.
-            if name == "propnet":
-                topic, entity_id = "propnet/p0/status", "sensor.prop_0_e0"
-                lines = [json.dumps({"e0": i + 1}) for i in range(updates)]
-            else:
-                topic, entity_id = "native/0/0", "sensor.native_0_e0"
-                lines = [str(i + 1) for i in range(updates)]
-            began = time.perf_counter()
-            await asyncio.to_thread(
-                subprocess.run,
-                [
-                    "mosquitto_pub",
-                    "-h",
-                    broker.host,
-                    "-p",
-                    str(broker.port),
-                    "-t",
-                    topic,
-                    "-q",
-                    "1",
-                    "-l",
-                ],
-                input="\n".join(lines) + "\n",
-                text=True,
-                check=True,
-            )
-            done = await asyncio.to_thread(wait_value, hass, entity_id, str(updates))
-            update_seconds = done - began
         finally:
             client.loop_stop()
             client.disconnect()
+        # Home Assistant batches new MQTT subscriptions and writes the first
+        # states: the same wait on both sides before the memory and updates.
+        await asyncio.sleep(3)
+        figures["memory_mib"] = (rss_kib(hass.process.pid) - before) / 1024
+        paths = ["status", "telemetry"] if name == "propnet" else ["state"]
+        for path in paths:
+            topic, lines, entity_id = one_sensor(name, path, updates)
+            began = time.perf_counter()
+            await asyncio.to_thread(mosquitto_pub, broker, topic, lines)
+            done = await asyncio.to_thread(wait_values, hass, {entity_id: str(updates)})
+            figures[f"one_{path}"] = updates / (done - began)
+            batch, final = round_robin(name, path, devices, updates)
+            began = time.perf_counter()
+            await asyncio.to_thread(publish_fast, broker, batch)
+            done = await asyncio.to_thread(wait_values, hass, final)
+            figures[f"many_{path}"] = updates / (done - began)
     finally:
         hass.stop()
-    return {
-        "seconds": seconds,
-        "memory_mib": (after - before) / 1024,
-        "updates_per_second": updates / update_seconds,
-    }
+    return figures
+
+
+def without_recorder(config: Path) -> None:
+    """Take the recorder (and history and logbook, which need it) out of a config."""
+    path = config / "configuration.yaml"
+    kept = [
+        line
+        for line in path.read_text().splitlines()
+        if line.strip()
+        not in {"recorder:", "history:", "logbook:", "commit_interval: 1"}
+    ]
+    path.write_text("\n".join(kept) + "\n")
+
+
+def spread(values: list[float]) -> str:
+    """Return ``min / median / max``."""
+    return f"{min(values):>9.2f} {statistics.median(values):>9.2f} {max(values):>9.2f}"
 
 
 async def main() -> None:
-    """Run both sides and print the figures and ratios."""
+    """Run both sides ``--runs`` times and print min / median / max of each figure."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--devices", type=int, default=200)
     parser.add_argument("--updates", type=int, default=20000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--recorder", choices=["on", "off", "both"], default="both")
     args = parser.parse_args()
+    modes = {"on": [True], "off": [False], "both": [True, False]}[args.recorder]
+    results: dict[bool, list[tuple[dict[str, float], dict[str, float]]]] = {
+        mode: [] for mode in modes
+    }
     with tempfile.TemporaryDirectory(prefix="propnet-bench-") as tmp:
         folder = Path(tmp)
         broker = Broker(folder / "broker").start()
         try:
-            native = await run_side(
-                "native", folder, broker, args.devices, args.updates
-            )
-            ours = await run_side("propnet", folder, broker, args.devices, args.updates)
+            for run in range(args.runs):
+                for mode in modes:
+                    where = folder / f"run{run}-{'on' if mode else 'off'}"
+                    native = await run_side(
+                        "native",
+                        where,
+                        broker,
+                        args.devices,
+                        args.updates,
+                        recorder=mode,
+                    )
+                    ours = await run_side(
+                        "propnet",
+                        where,
+                        broker,
+                        args.devices,
+                        args.updates,
+                        recorder=mode,
+                    )
+                    results[mode].append((native, ours))
         finally:
             broker.stop()
     entities = args.devices * len(KINDS)
-    print(f"{args.devices} devices, {entities} entities, {args.updates} state updates")
-    print(f"{'':28}{'native MQTT':>14}{'PropNet':>12}{'ratio':>9}")
-    rows = [
-        ("time until all exist (s)", "seconds", "lower is better"),
-        ("memory grown (MiB)", "memory_mib", "lower is better"),
-        ("updates applied per second", "updates_per_second", "higher is better"),
-    ]
-    for label, key, sense in rows:
-        ratio = ours[key] / native[key] if native[key] else float("nan")
-        print(
-            f"{label:28}{native[key]:>14.2f}{ours[key]:>12.2f}{ratio:>9.2f}  ({sense})"
-        )
     print(
-        "reproduce: .venv/bin/python -m bench.discovery "
-        f"--devices {args.devices} --updates {args.updates}"
+        f"{args.devices} devices, {entities} entities, {args.updates} updates per "
+        f"measurement, {args.runs} runs; min / median / max"
+    )
+    rows = [
+        ("time until all exist (s), lower is better", "seconds", "seconds"),
+        ("memory grown (MiB), lower is better", "memory_mib", "memory_mib"),
+        ("one sensor, updates/s: status", "one_state", "one_status"),
+        ("one sensor, updates/s: telemetry", "one_state", "one_telemetry"),
+        ("round-robin, updates/s: status", "many_state", "many_status"),
+        ("round-robin, updates/s: telemetry", "many_state", "many_telemetry"),
+    ]
+    for mode, runs in results.items():
+        print(f"\nrecorder {'on' if mode else 'off'}")
+        print(f"{'':44}{'min':>9} {'median':>9} {'max':>9}")
+        for label, native_key, our_key in rows:
+            print(f"{label:44}")
+            print(f"{'  native MQTT':44}{spread([n[native_key] for n, _ in runs])}")
+            print(f"{'  PropNet':44}{spread([o[our_key] for _, o in runs])}")
+            print(
+                f"{'  ratio PropNet / native (same run)':44}"
+                f"{spread([o[our_key] / n[native_key] for n, o in runs])}"
+            )
+    print(
+        "\nreproduce: .venv/bin/python -m bench.discovery "
+        f"--devices {args.devices} --updates {args.updates} --runs {args.runs} "
+        f"--recorder {args.recorder}"
     )
 
 
