@@ -115,8 +115,15 @@ MALFORMED = [
 RGB_MALFORMED = b'{"r": 1, "g": 2, "b": 3}'
 
 
-def storm(show: Show, count: int = 10_000) -> dict[str, Any]:
-    """Malformed messages over every topic during a show: HA answers, good ones apply, counts add up."""
+def storm(show: Show, count: int = 10_000, exact: bool = True) -> dict[str, Any]:
+    """Malformed messages over every topic during a show: HA answers, good ones apply, counts add up.
+
+    Sent as fast as one client can, at QoS 0, mosquitto drops what it cannot
+    queue for Home Assistant (1,000 messages by default) once Home Assistant
+    falls that far behind. ``exact`` (the test's reduced storm) asserts that
+    every malformed message was counted; the full storm of the benchmark
+    reports how many were.
+    """
     c = client(show)
     c.publish(
         "propnet/storm_prop/announce", json.dumps(STORM_ANNOUNCE), qos=1, retain=True
@@ -176,20 +183,21 @@ def storm(show: Show, count: int = 10_000) -> dict[str, Any]:
     ]
     c.loop_stop()
     c.disconnect()
-    assert props_after - props_before == sent_props, (
-        props_after - props_before,
-        sent_props,
-    )
-    assert rejected_after - rejected_before == sent_rgb, (
-        rejected_after - rejected_before,
-        sent_rgb,
-    )
+    counted_props = props_after - props_before
+    counted_rgb = rejected_after - rejected_before
+    if exact:
+        assert counted_props == sent_props, (counted_props, sent_props)
+        assert counted_rgb == sent_rgb, (counted_rgb, sent_rgb)
+    assert counted_props <= sent_props
+    assert counted_rgb <= sent_rgb
     # Logged once per kind of problem, not once per message.
     assert len(warnings) == len(MALFORMED), warnings
     return {
         "messages": count,
         "malformed_to_props": sent_props,
+        "malformed_to_props_counted": counted_props,
         "malformed_rgb": sent_rgb,
+        "malformed_rgb_counted": counted_rgb,
         "good_applied": good + 1,
         "publish_seconds": round(publish_seconds, 2),
         "rest_p50_ms": round(statistics.median(latencies), 1) if latencies else None,
