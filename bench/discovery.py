@@ -38,7 +38,7 @@ from paho.mqtt import client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from tests.harness.broker import Broker
-from tests.harness.hass import REPO, Hass
+from tests.harness.hass import REPO, Hass, without_recorder
 from tests.harness.ws import HassWebSocket
 
 # Ten entities per device, the same mix both ways.
@@ -284,18 +284,6 @@ async def run_side(
     finally:
         hass.stop()
     return figures
-
-
-def without_recorder(config: Path) -> None:
-    """Take the recorder (and history and logbook, which need it) out of a config."""
-    path = config / "configuration.yaml"
-    kept = [
-        line
-        for line in path.read_text().splitlines()
-        if line.strip()
-        not in {"recorder:", "history:", "logbook:", "commit_interval: 1"}
-    ]
-    path.write_text("\n".join(kept) + "\n")
 
 
 def spread(values: list[float]) -> str:

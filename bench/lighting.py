@@ -41,7 +41,7 @@ from custom_components.propnet.lighting.outputs.enttec import EnttecOutput
 from custom_components.propnet.protocol.commands import new_ulid
 from custom_components.propnet.protocol.rgb import RgbCommand, RgbState
 from tests.harness.broker import Broker
-from tests.harness.hass import REPO, Hass
+from tests.harness.hass import REPO, Hass, without_recorder
 from tests.harness.pty_widget import PtyWidget
 
 
@@ -117,18 +117,6 @@ def paced_round_trips(
     done.wait(30)
     collector.join(1)
     return latencies
-
-
-def without_recorder(config: Path) -> None:
-    """Take the recorder (and history and logbook, which need it) out of a config."""
-    path = config / "configuration.yaml"
-    kept = [
-        line
-        for line in path.read_text().splitlines()
-        if line.strip()
-        not in {"recorder:", "history:", "logbook:", "commit_interval: 1"}
-    ]
-    path.write_text("\n".join(kept) + "\n")
 
 
 def lighting_figures(

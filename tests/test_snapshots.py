@@ -26,15 +26,9 @@ from custom_components.propnet.const import DOMAIN, PLATFORMS
 from .common import propnet_entry
 from .hub.prop import Prop
 from .lighting.test_coordinator import lighting_entry, send, settle, start
+from .lighting.test_fixture_kinds import RIG
 
 pytestmark = pytest.mark.usefixtures("all_entities_enabled")
-RIG = """Main, 1, rgb
-Par, 4, rgbw, order=grbw
-Strip, 8, rgbww
-Panel, 13, cct, kelvin=3000-5600
-Spot, 15, dimmer_rgb, 16bit
-Fog, 2/1, dimmer
-Mover, 2/2, channels, pan, tilt"""
 
 
 @pytest.fixture

@@ -106,6 +106,18 @@ def prepare_config(config: Path, cache: Path) -> None:
     link.symlink_to(COMPONENT, target_is_directory=True)
 
 
+def without_recorder(config: Path) -> None:
+    """Take the recorder (and history and logbook, which need it) out of a config."""
+    path = config / "configuration.yaml"
+    kept = [
+        line
+        for line in path.read_text().splitlines()
+        if line.strip()
+        not in {"recorder:", "history:", "logbook:", "commit_interval: 1"}
+    ]
+    path.write_text("\n".join(kept) + "\n")
+
+
 class HassError(RuntimeError):
     """Home Assistant answered an API call with an error."""
 
