@@ -675,3 +675,32 @@ async def test_user_moves_lighting_to_another_base_topic(
     send(hass, 1, 2, 3)
     await settle(hass)
     assert states(mqtt_mock) == []  # the old base topic is no longer served
+
+
+async def test_a_failing_reserve_save_is_retried(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, hass_storage: dict[str, Any]
+) -> None:
+    """A disk that refuses the reserve once holds commands back; none is lost."""
+    entry = await start(hass, lighting_entry())
+    coordinator = entry.runtime_data
+    save = coordinator.seq_store.async_save
+    failures = [OSError("disk full")]
+
+    async def flaky(data: dict[str, int]) -> None:
+        if failures:
+            raise failures.pop()
+        await save(data)
+
+    with patch.object(coordinator.seq_store, "async_save", flaky):
+        for n in range(SEQ_BLOCK + 10):
+            send(hass, n % 256, 0, 0)
+            if n % 100 == 99:
+                await settle(hass)
+        # The retry waits a second of real time.
+        for _ in range(100):
+            await settle(hass)
+            if len(states(mqtt_mock)) == SEQ_BLOCK + 10:
+                break
+            await asyncio.sleep(0.05)
+    assert failures == []
+    assert [s["seq"] for s in states(mqtt_mock)] == list(range(1, SEQ_BLOCK + 11))

@@ -14,6 +14,7 @@ from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.storage import Store
 
@@ -241,8 +242,22 @@ class LightingCoordinator:
         self.seq_store.async_delay_save(lambda: {"reserved": self.engine.state.seq}, 0)
 
     async def _reserve_more(self) -> None:
+        """Reserve the next block; keep trying, or the engine stops at the ceiling."""
+        delay = 1.0
         try:
-            await self._reserve(self.engine.state.seq + SEQ_BLOCK)
+            while True:
+                try:
+                    await self._reserve(self.engine.state.seq + SEQ_BLOCK)
+                except (OSError, HomeAssistantError) as err:
+                    LOGGER.warning(
+                        "Cannot save show lighting's seq reserve (%s); retrying in %.0f s",
+                        err,
+                        delay,
+                    )
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 30.0)
+                    continue
+                return
         finally:
             self._reserving = False
 
