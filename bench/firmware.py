@@ -13,7 +13,10 @@ Prints, with the command that reproduces them:
   again to the prop's fresh ``online``, and to a QoS 1 publish held during
   the outage being delivered.
 
-    .venv/bin/python -m bench.firmware [--pings 500] [--outage 3]
+    .venv/bin/python -m bench.firmware [--pings 500] [--outage 3] [--runs 3]
+
+Each measurement runs ``--runs`` times (a fresh broker and prop each time)
+and is printed as min / median / max.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import argparse
 import json
 from pathlib import Path
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -140,45 +144,74 @@ def ping_rtt(watcher: Watcher, count: int) -> list[float]:
 
 
 def main() -> None:
-    """Run every measurement and print the figures."""
+    """Run every measurement ``--runs`` times and print min / median / max of each."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pings", type=int, default=500)
     parser.add_argument("--outage", type=float, default=3.0)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        broker = Broker(tmp / "broker").start()
-        try:
-            run(broker, tmp, args.pings, args.outage)
-        finally:
-            broker.stop()
+    runs: list[dict[str, float]] = []
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory() as tmp_name:
+            tmp = Path(tmp_name)
+            broker = Broker(tmp / "broker").start()
+            try:
+                figures = run(broker, tmp, args.pings)
+                figures |= recovery(broker, tmp, args.outage)
+            finally:
+                broker.stop()
+            runs.append(figures)
+    print(f"{args.runs} runs; min / median / max")
+    for key, label in LABELS.items():
+        values = [figures[key] for figures in runs if key in figures]
+        if values:
+            print(
+                f"{label:58}{min(values):>9.2f} {statistics.median(values):>9.2f}"
+                f" {max(values):>9.2f}"
+            )
     print(
         "\nreproduce: .venv/bin/python -m bench.firmware "
-        f"--pings {args.pings} --outage {args.outage}"
+        f"--pings {args.pings} --outage {args.outage:g} --runs {args.runs}"
     )
 
 
-def run(broker: Broker, tmp: Path, pings: int, outage: float) -> None:
-    """Measure against ``broker``."""
+# What each figure is, in the order printed.
+LABELS = {
+    "client_connected": "heap, MQTT client alone, imported and connected (B)",
+    "py_imported": "heap, coffin jumper from .py: imports (B)",
+    "py_built": "heap, coffin jumper from .py: built (B)",
+    "py_running": "heap, coffin jumper from .py: online and running (B)",
+    "mpy_imported": "heap, coffin jumper from .mpy: imports (B)",
+    "mpy_built": "heap, coffin jumper from .mpy: built (B)",
+    "mpy_running": "heap, coffin jumper from .mpy: online and running (B)",
+    "wasm_imported": "heap, 32-bit wasm port from .py: imports (B)",
+    "wasm_built": "heap, 32-bit wasm port from .py: built (B)",
+    "start_to_online_ms": "start to retained online, process start included (ms)",
+    "ack_p50_ms": "command to ack p50 (ms)",
+    "ack_p99_ms": "command to ack p99 (ms)",
+    "echo_p50_ms": "broker echo reference p50 (ms)",
+    "echo_p99_ms": "broker echo reference p99 (ms)",
+    "ack_echo_ratio_p50": "ratio command-to-ack / echo, p50 (same run)",
+    "qos1_p50_ms": "QoS 1 publish to PUBACK p50 (ms)",
+    "qos1_max_ms": "QoS 1 publish to PUBACK max (ms)",
+    "online_after_broker_ms": "broker back: prop online again after (ms)",
+    "held_delivered_ms": "broker back: held QoS 1 publish delivered within (ms)",
+}
+
+
+def run(broker: Broker, tmp: Path, pings: int) -> dict[str, float]:
+    """Measure heap, start-up, round trips and QoS 1 timing against ``broker``."""
+    figures: dict[str, float] = {}
     source = heap(broker, tmp / "heap-py", mpy=False)
     compiled = heap(broker, tmp / "heap-mpy", mpy=True)
-    print("heap (bytes, MicroPython unix port, gc.mem_alloc after gc.collect)")
-    print(
-        f"  MQTT client alone, imported and connected: {source['client_connected']:>7}"
-    )
-    for name, h in (("from .py", source), ("from .mpy", compiled)):
-        print(
-            f"  coffin jumper {name}: imports {h['imported']:>7}, built {h['built']:>7},"
-            f" online and running {h['running']:>7}"
-        )
+    figures["client_connected"] = source["client_connected"]
+    for name, h in (("py", source), ("mpy", compiled)):
+        for part in ("imported", "built", "running"):
+            figures[f"{name}_{part}"] = h[part]
     wasm = heap32(broker, tmp / "heap-wasm")
-    if wasm is None:
-        print("  (32-bit WebAssembly port skipped: needs node and npm)")
-    else:
-        print(
-            f"  32-bit WebAssembly port, from .py: imports {wasm['imported']:>7},"
-            f" built {wasm['built']:>7} (no sockets there, so not connected)"
-        )
+    if wasm is not None:
+        figures["wasm_imported"] = wasm["imported"]
+        figures["wasm_built"] = wasm["built"]
 
     folder = prepare(
         Path("firmware/props/coffin_jumper.yaml"),
@@ -197,19 +230,17 @@ def run(broker: Broker, tmp: Path, pings: int, outage: float) -> None:
                 match=lambda m: m.payload == b"online" and not m.retain,
             )
             watcher.wait_for(f"{TOPIC}/status")
-            print(
-                f"\nstart to online: {(online.at - started) * 1000:.0f} ms (process start included)"
-            )
+            figures["start_to_online_ms"] = (online.at - started) * 1000
             time.sleep(0.5)
             echo = echo_rtt(watcher, pings)
             acks = ping_rtt(watcher, pings)
-            print(
-                f"\ncommand to ack, {pings} pings (ms): p50 {percentile(acks, 0.5):.2f}, p99 {percentile(acks, 0.99):.2f}"
+            figures["ack_p50_ms"] = percentile(acks, 0.5)
+            figures["ack_p99_ms"] = percentile(acks, 0.99)
+            figures["echo_p50_ms"] = percentile(echo, 0.5)
+            figures["echo_p99_ms"] = percentile(echo, 0.99)
+            figures["ack_echo_ratio_p50"] = percentile(acks, 0.5) / percentile(
+                echo, 0.5
             )
-            print(
-                f"broker echo reference (ms):       p50 {percentile(echo, 0.5):.2f}, p99 {percentile(echo, 0.99):.2f}"
-            )
-            print(f"ratio p50: {percentile(acks, 0.5) / percentile(echo, 0.5):.2f}")
         finally:
             prop.terminate()
             prop.wait(10)
@@ -228,15 +259,13 @@ def run(broker: Broker, tmp: Path, pings: int, outage: float) -> None:
             )
         finally:
             session.stop()
-        figures = json.loads(session_log.read_text().split("DONE", 1)[1])
-        print(
-            f"\nQoS 1 publish to PUBACK on the prop, {figures['count']} publishes (ms): p50 {figures['p50']}, max {figures['max']}"
-        )
-
-    recovery(broker, tmp, outage)
+        qos1 = json.loads(session_log.read_text().split("DONE", 1)[1])
+        figures["qos1_p50_ms"] = float(qos1["p50"])
+        figures["qos1_max_ms"] = float(qos1["max"])
+    return figures
 
 
-def recovery(broker: Broker, tmp: Path, outage: float) -> None:
+def recovery(broker: Broker, tmp: Path, outage: float) -> dict[str, float]:
     """Restart the broker under a running prop and a client holding a QoS 1 publish."""
     folder = tmp / "flash"
     argv, env = command(folder)
@@ -265,13 +294,11 @@ def recovery(broker: Broker, tmp: Path, outage: float) -> None:
             )
         wait_until(lambda: "delivered" in log.read_text(), 30, "delivery", 0.01)
         delivered_wall = time.monotonic()
-        print(f"\nbroker restart after {outage:.0f} s down:")
-        print(
-            f"  prop online again: {(fresh.at - back) * 1000:.0f} ms after the broker accepted connections"
-        )
-        print(
-            f"  held QoS 1 publish delivered: within {(delivered_wall - back) * 1000:.0f} ms (polled every 10 ms)"
-        )
+        return {
+            "online_after_broker_ms": (fresh.at - back) * 1000,
+            # Polled every 10 ms: "within".
+            "held_delivered_ms": (delivered_wall - back) * 1000,
+        }
     finally:
         held.stop()
         prop.terminate()
