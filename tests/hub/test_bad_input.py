@@ -99,6 +99,14 @@ async def test_each_bad_message_is_dropped_and_counted(
     assert hass.states.get("switch.coffin_jumper_lid").state == STATE_ON
 
 
+@pytest.fixture
+def clock(entry: MockConfigEntry) -> FakeClock:
+    """Give the hub's drop log a clock the test moves by hand."""
+    fake = FakeClock()
+    entry.runtime_data.drops._clock = fake
+    return fake
+
+
 def drop_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
     """Return the warnings PropNet logged about dropped messages."""
     return [
@@ -113,11 +121,10 @@ async def test_a_bad_key_is_not_warned_again_until_it_was_valid(
     prop: Prop,
     entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
+    clock: FakeClock,
 ) -> None:
     """Once per prop and key until it is valid again, as the contract asks."""
-    clock = FakeClock()
     hub = entry.runtime_data
-    hub.drops._clock = clock
     for payload in ('{"lid": 1}', '{"lid": 2}'):
         deliver(hub, "propnet/coffin_jumper/status", payload)
         clock.now += 120  # long after any storm of bad values ended
@@ -136,11 +143,10 @@ async def test_a_storm_of_fake_props_is_one_warning_and_a_count(
     prop: Prop,
     entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
+    clock: FakeClock,
 ) -> None:
     """1,500 made-up ids: one warning while it lasts, one summary after it."""
-    clock = FakeClock()
     hub = entry.runtime_data
-    hub.drops._clock = clock
     room = MAX_PROPS - len(hub.props)
     for n in range(MAX_PROPS + 500):
         deliver(hub, f"propnet/fake{n}/announce", "{")

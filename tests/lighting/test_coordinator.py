@@ -48,6 +48,8 @@ from tests.harness.procs import wait_until
 from tests.harness.pty_widget import PtyWidget
 
 LIGHT = "light.show_lighting"
+# What a hub that never applied a command publishes (its "ts" is the clock's).
+FRESH = {"r": 0, "g": 0, "b": 0, "seq": 0, "ts": 0, "src": "hub", "cmdId": None}
 
 
 def lighting_entry(**options: Any) -> MockConfigEntry:
@@ -146,15 +148,7 @@ async def test_user_sets_up_show_lighting(
     assert ("online", True) in published(mqtt_mock, "v1/devices/hub/state")
     # A fresh hub publishes black at once, so receivers start from a state.
     (fresh,) = all_states(mqtt_mock)
-    assert fresh | {"ts": 0} == {
-        "r": 0,
-        "g": 0,
-        "b": 0,
-        "seq": 0,
-        "ts": 0,
-        "src": "hub",
-        "cmdId": None,
-    }
+    assert fresh | {"ts": 0} == FRESH
     assert fresh["ts"] > 0
 
     again = await hass.config_entries.flow.async_init(
@@ -600,16 +594,7 @@ async def test_old_web_clients_keep_working(
     await ws.send_json({"id": 1, "type": "propnet/rgb/subscribe"})
     assert (await ws.receive_json())["success"]
     first = await ws.receive_json()
-    assert first["event"] | {"ts": 0} == {
-        "type": "state",
-        "r": 0,
-        "g": 0,
-        "b": 0,
-        "seq": 0,
-        "ts": 0,
-        "src": "hub",
-        "cmdId": None,
-    }
+    assert first["event"] | {"ts": 0} == {"type": "state", **FRESH}
 
     cmd_id = new_ulid()
     response = await client.post(
