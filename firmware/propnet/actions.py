@@ -91,6 +91,12 @@ class Actions:
             self.cool_until[name] = time.ticks_add(
                 time.ticks_ms(), int(self._seconds(step[1]) * 1000)
             )
+        elif op in ("move", "play", "stop", "home"):
+            # [op, key, argument, wait until done]
+            comp = node.component(step[1])
+            comp.act(op, step[2])
+            if step[3]:
+                await comp.idle()
         elif op == "when":
             if node.component(step[1]).state() != step[2]:
                 return False

@@ -51,11 +51,36 @@ def adc(pin):
     return a
 
 
+def uart(id, tx, rx=None, baud=9600):
+    """Return a serial port on ``tx`` (and ``rx``, if it has one)."""
+    if rx is None:
+        return machine.UART(id, baudrate=baud, tx=tx, timeout=0)
+    return machine.UART(id, baudrate=baud, tx=tx, rx=rx, timeout=0)
+
+
+def spi(id, sck, mosi, miso, baud=1000000):
+    """Return an SPI bus in mode 0."""
+    return machine.SPI(
+        id,
+        baudrate=baud,
+        polarity=0,
+        phase=0,
+        sck=machine.Pin(sck),
+        mosi=machine.Pin(mosi),
+        miso=machine.Pin(miso),
+    )
+
+
 def pixels(pin, count):
     """Return a WS2812 strip of ``count`` pixels, or raise if the board has none."""
     if neopixel is None:
         raise OSError("no neopixel module")
     return neopixel.NeoPixel(machine.Pin(pin, machine.Pin.OUT, value=0), count)
+
+
+def pulse_us(pin, level, timeout_us):
+    """Return how long ``pin`` stays at ``level`` (µs), or a negative number on timeout."""
+    return machine.time_pulse_us(pin, level, timeout_us)
 
 
 def watchdog(timeout_ms):

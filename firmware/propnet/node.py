@@ -67,6 +67,8 @@ class Node:
                 self.order.append(comp)
                 if comp.key:
                     self.components[comp.key] = comp
+                for facet in getattr(comp, "facets", ()):
+                    self.components[facet.key] = facet
         m = cfg["mqtt"]
         self.client = MQTTClient(
             cfg.get("client_id") or "propnet-" + self.id,

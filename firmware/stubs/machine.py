@@ -54,16 +54,20 @@ class Pin:
 
 class PWM:
     duty = {}
+    # Every duty written, as (pin, duty), for tests of moves.
+    history = []
 
     def __init__(self, pin, freq=1000, duty_u16=0):
         self.pin = pin
         self.freq_hz = freq
         PWM.duty[pin.id] = duty_u16
+        PWM.history.append((pin.id, duty_u16))
 
     def duty_u16(self, v=None):
         if v is None:
             return PWM.duty[self.pin.id]
         PWM.duty[self.pin.id] = v
+        PWM.history.append((self.pin.id, v))
         return None
 
     def deinit(self):
@@ -87,6 +91,81 @@ class ADC:
         half = _PERIOD_MS // 2
         level = phase if phase < half else _PERIOD_MS - phase
         return level * 65535 // half
+
+
+class UART:
+    """A serial port: what is written is kept; a simulated device may answer."""
+
+    # id -> the last port opened with it, for tests.
+    ports = {}
+    # A callable making the device on a new port; None: nothing answers.
+    device = None
+
+    def __init__(self, id, baudrate=9600, tx=None, rx=None, timeout=0):
+        self.id = id
+        self.baudrate = baudrate
+        self.written = bytearray()
+        self.incoming = bytearray()
+        self.sim = UART.device(self) if UART.device is not None else None
+        UART.ports[id] = self
+
+    def write(self, buf):
+        self.written.extend(buf)
+        if self.sim is not None:
+            self.sim.received(bytes(buf))
+        return len(buf)
+
+    def answer(self, data):
+        self.incoming.extend(data)
+
+    def any(self):
+        if self.sim is not None:
+            self.sim.tick()
+        return len(self.incoming)
+
+    def readinto(self, buf, n=None):
+        n = min(len(buf) if n is None else n, len(self.incoming))
+        buf[:n] = self.incoming[:n]
+        self.incoming = self.incoming[n:]
+        return n
+
+    def read(self, n=-1):
+        if not self.incoming:
+            return None
+        if n < 0:
+            n = len(self.incoming)
+        out = bytes(self.incoming[:n])
+        self.incoming = self.incoming[n:]
+        return out
+
+
+class SPI:
+    """An SPI bus; ``device`` (with ``exchange(tx) -> rx``) stands for the chip on it."""
+
+    device = None
+    # Every exchange as (bytes out, bytes in).
+    log = []
+
+    def __init__(self, id, baudrate=1000000, polarity=0, phase=0, **pins):
+        self.id = id
+
+    def write_readinto(self, tx, rx):
+        tx = bytes(tx)
+        got = SPI.device.exchange(tx) if SPI.device is not None else bytes(len(tx))
+        rx[: len(got)] = got
+        SPI.log.append((tx, bytes(got)))
+
+
+# pin -> echo widths (µs) the next calls of time_pulse_us return, in order.
+echoes = {}
+
+
+def time_pulse_us(pin, level, timeout_us=1000000):
+    widths = echoes.get(pin.id)
+    if not widths:
+        return -2
+    width = widths.pop(0)
+    return width if width <= timeout_us else -1
 
 
 class WDT:
@@ -113,3 +192,13 @@ def unique_id():
 
 def freq():
     return 240000000
+
+
+def _dfplayer(port):
+    # The only UART device props have: virtual props get a simulated DFPlayer.
+    from sim_devices import DFPlayer
+
+    return DFPlayer(port)
+
+
+UART.device = _dfplayer

@@ -42,6 +42,31 @@ class Component:
     def safe(self):
         """Put outputs into their safe state (before a restart or in safe mode)."""
 
+    def act(self, op, arg):
+        """Start a sequence step's ``op`` (move, play, stop, home) or raise CommandError."""
+        raise CommandError("unsupported_action", op + " is not supported by " + self.key)
+
+    async def idle(self):
+        """Return once what ``act`` started has finished."""
+
+
+class Facet(Component):
+    """Another entity of a component (a player's volume): its owner keeps the state."""
+
+    def __init__(self, owner, role, kind):
+        """Take the key the tool gave ``role`` in the owner's config."""
+        super().__init__(owner.node, {"type": kind, "key": owner.cfg["keys"][role]})
+        self.owner = owner
+        self.role = role
+
+    def state(self):
+        """Return the owner's value for this entity."""
+        return self.owner.facet_state(self.role)
+
+    def command(self, action, value, params):
+        """Let the owner carry out the command."""
+        return self.owner.facet_command(self.role, action, value, params)
+
 
 def flag(value):
     """Return a bool from a command value, or raise bad_value."""
