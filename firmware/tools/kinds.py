@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from . import devices
 from .checks import (
     PIN,
     PULL,
@@ -187,6 +188,18 @@ KINDS: dict[str, Kind] = {
         ("pins",),
     ),
 }
+
+KINDS.update(
+    {
+        name: Kind(
+            devices.ENTITIES[name],
+            options,
+            devices.REQUIRED[name],
+            sequences=devices.SEQUENCES.get(name, ()),
+        )
+        for name, options in devices.OPTIONS.items()
+    }
+)
 
 FILTERS: dict[str, Check] = {
     "throttle": SECONDS,

@@ -10,6 +10,7 @@ from typing import Any
 
 from .checks import PIN, BadValueError, Ctx, anything, section, text
 from .contract import ROOT, announce as contract, decode, names
+from .devices import DEVICES, Device
 from .kinds import (
     DEFAULT_RGB_BASE,
     ENTITY_COMMON,
@@ -37,6 +38,8 @@ class Build:
     entity_sources: list[Any] = field(default_factory=list)
     types: dict[str, str] = field(default_factory=dict)
     pins: dict[int, str] = field(default_factory=dict)
+    # Each component's compiled config by key, for steps that check a target's options.
+    details: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _claim_pin(b: Build, obj: Any, name: str, pin: int, owner: str) -> None:
@@ -78,7 +81,13 @@ def _component(b: Build, raw: Any, items: Any, index: int) -> None:
             _claim_pin(b, raw, name, values[name], owner)
     for pin in values.get("pins", []):
         _claim_pin(b, raw, "pins", pin, owner)
+    dev = DEVICES.get(kind_name)
+    if dev is not None:
+        _device_pins_and_parts(b, dev, raw, values, owner=owner, label=label)
     device = {"kind": kind_name, "type": kind.entity or kind_name, **values}
+    if dev is not None:
+        for name, default in dev.defaults.items():
+            device.setdefault(name, default)
     device.pop("name", None)
     device.pop("icon", None)
     device.pop("enabled", None)
@@ -86,12 +95,15 @@ def _component(b: Build, raw: Any, items: Any, index: int) -> None:
     device.pop("device_class", None)
     if key is not None:
         device["key"] = key
+        b.details[key] = device
     _kind_specific(b, kind_name, raw, values, device, label=label)
     b.components.append(device)
     b.component_sources.append(raw)
     if kind.entity is None:
         return
     entity: dict[str, Any] = {"key": key, "type": kind.entity}
+    if dev is not None:
+        entity.update(dev.main(values))
     for name in ("name", *ENTITY_COMMON):
         if name in values:
             entity[name] = values[name]
@@ -101,6 +113,82 @@ def _component(b: Build, raw: Any, items: Any, index: int) -> None:
     _entity_specific(kind_name, values, entity, device)
     b.entities.append(entity)
     b.entity_sources.append(raw)
+    if dev is not None and key is not None:
+        _faces(
+            b,
+            dev,
+            raw,
+            values,
+            kind_name=kind_name,
+            key=key,
+            device=device,
+            label=label,
+        )
+
+
+def _device_pins_and_parts(
+    b: Build, dev: Device, raw: Any, values: dict[str, Any], *, owner: str, label: str
+) -> None:
+    for name in dev.pins:
+        if isinstance(values.get(name), int):
+            shared = name in dev.shared_pins
+            pin = values[name]
+            if not (shared and b.pins.get(pin) == f"the SPI bus ({name})"):
+                _claim_pin(
+                    b, raw, name, pin, f"the SPI bus ({name})" if shared else owner
+                )
+    for name, part in dev.parts.items():
+        if name not in values:
+            continue
+        values[name] = section(
+            b.ctx,
+            raw[name],
+            (raw, name),
+            part.options,
+            required=part.required,
+            label=f"{label}{name}.",
+        )
+        if isinstance(values[name].get("pin"), int):
+            _claim_pin(b, raw[name], "pin", values[name]["pin"], f"{owner} {name}")
+
+
+def _faces(
+    b: Build,
+    dev: Device,
+    raw: Any,
+    values: dict[str, Any],
+    *,
+    kind_name: str,
+    key: str,
+    device: dict[str, Any],
+    label: str,
+) -> None:
+    keys: dict[str, str] = {}
+    name = values.get("name") or key.replace("_", " ").capitalize()
+    for face in dev.faces:
+        if not face.when(values):
+            continue
+        face_key = f"{key}_{face.suffix}"
+        if not names.is_entity_key(face_key):
+            b.ctx.error(
+                raw,
+                "key",
+                f"{label}key: {key!r} is too long for its {face.suffix} entity ({face_key!r})",
+            )
+            continue
+        if face_key in b.types:
+            b.ctx.error(raw, "key", f"{label}key: {face_key!r} is used twice")
+            continue
+        b.types[face_key] = f"{kind_name} {face.suffix}"
+        keys[face.suffix] = face_key
+        entity = {"key": face_key, "type": face.type, "name": f"{name} {face.name}"}
+        entity.update(face.fields(values))
+        if "category" in values:
+            entity["category"] = values["category"]
+        b.entities.append(entity)
+        b.entity_sources.append(raw)
+    if dev.faces:
+        device["keys"] = keys
 
 
 def _kind_specific(
@@ -148,6 +236,40 @@ def _kind_specific(
         if source in ("adc", "digital") and "pin" not in values:
             ctx.error(raw, None, f"{label}pin: an {source} sensor needs a pin")
         device["filters"] = filters(ctx, raw, values.get("filters", []), label)
+    elif kind == "distance":
+        device["filters"] = filters(ctx, raw, values.get("filters", []), label)
+    elif kind == "servo":
+        low, high = values.get("min_angle", 0), values.get("max_angle", 180)
+        if low >= high:
+            ctx.error(raw, "max_angle", f"{label}max_angle: must be above min_angle")
+        elif not low <= values.get("safe_angle", low) <= high:
+            ctx.error(
+                raw,
+                "safe_angle",
+                f"{label}safe_angle: must be from min_angle to max_angle",
+            )
+        if values.get("min_us", 500) >= values.get("max_us", 2500):
+            ctx.error(raw, "max_us", f"{label}max_us: must be above min_us")
+        lipsync = values.get("lipsync")
+        if isinstance(lipsync, dict):
+            opened = lipsync.get("open", high)
+            if not low <= opened <= high:
+                ctx.error(
+                    raw["lipsync"],
+                    "open",
+                    f"{label}lipsync.open: must be from min_angle to max_angle",
+                )
+            if lipsync.get("quiet", 0.05) >= lipsync.get("loud", 0.5):
+                ctx.error(
+                    raw["lipsync"], "loud", f"{label}lipsync.loud: must be above quiet"
+                )
+    elif kind == "stepper":
+        if "max" in values and values.get("min", 0) >= values["max"]:
+            ctx.error(raw, "max", f"{label}max: must be above min")
+    elif kind == "dfplayer":
+        initial = values.get("initial")
+        if initial is not None and initial not in values.get("tracks", {}):
+            ctx.error(raw, "initial", f"{label}initial: not among the tracks")
     elif kind == "number":
         low, high = values.get("min"), values.get("max")
         initial = values.get("initial")
@@ -290,6 +412,14 @@ def compile_config(
         items = []
     for index, item in enumerate(items):
         _component(b, item, items, index)
+    for device, item in zip(b.components, b.component_sources, strict=True):
+        player = (device.get("lipsync") or {}).get("player")
+        if player is not None and b.types.get(player) != "dfplayer":
+            ctx.error(
+                item["lipsync"],
+                "player",
+                f"{device.get('key')}.lipsync.player: {player!r} is not a dfplayer of this prop",
+            )
     named_raw = raw.get("actions", {}) or {}
     if not isinstance(named_raw, dict):
         ctx.error(raw, "actions", "actions: must map names to lists of steps")
@@ -310,6 +440,7 @@ def compile_config(
             sequence,
             label=f"actions.{name}",
             named=named_raw,
+            details=b.details,
         )
     for device, item in zip(b.components, b.component_sources, strict=True):
         for option in KINDS[device["kind"]].sequences:
@@ -321,6 +452,7 @@ def compile_config(
                     device[option],
                     label=f"{device.get('key')}.{option}",
                     named=named_raw,
+                    details=b.details,
                 )
     announce: dict[str, Any] = {"v": contract.PROTOCOL_VERSION, "id": prop_id}
     for name in ("name", "model", "manufacturer", "sw_version", "hw_version"):

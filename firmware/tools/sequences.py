@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .checks import SECONDS, BadValueError, Ctx, choice, text, whole
+from .checks import SECONDS, BadValueError, Ctx, choice, flag, number, text, whole
+from .devices import PRESSABLE_FACES, SETTABLE_FACES, SWITCH_FACES
 from .kinds import FILTERS
 
 
@@ -48,13 +49,41 @@ def _sliding(arg: Any) -> list[int]:
 
 # Sequence steps: YAML name -> (compiled op, what the target must be).
 STEP_TARGETS = {
-    "turn_on": ("on", ("switch", "light", "siren")),
-    "turn_off": ("off", ("switch", "light", "siren")),
+    "turn_on": ("on", ("switch", "light", "siren", *SWITCH_FACES)),
+    "turn_off": ("off", ("switch", "light", "siren", *SWITCH_FACES)),
     "count": ("count", ("sensor",)),
-    "press": ("press", ("button",)),
+    "press": ("press", ("button", *PRESSABLE_FACES)),
 }
 TIME_STEPS = ("delay", "cooldown")
-STEP_NAMES = (*STEP_TARGETS, *TIME_STEPS, "set", "fire", "run", "log", "when")
+# Steps that start something on a device and may wait for it: name -> kinds.
+DEVICE_STEPS = {
+    "move": ("servo", "stepper"),
+    "play": ("dfplayer",),
+    "stop": ("servo", "stepper", "dfplayer"),
+    "home": ("stepper",),
+}
+SETTABLE = (
+    "switch",
+    "light",
+    "number",
+    "select",
+    "text",
+    "siren",
+    "servo",
+    "stepper",
+    "dfplayer",
+    *SETTABLE_FACES,
+)
+STEP_NAMES = (
+    *STEP_TARGETS,
+    *TIME_STEPS,
+    *DEVICE_STEPS,
+    "set",
+    "fire",
+    "run",
+    "log",
+    "when",
+)
 
 
 def steps(
@@ -65,6 +94,7 @@ def steps(
     *,
     label: str,
     named: dict[str, Any],
+    details: dict[str, dict[str, Any]] | None = None,
 ) -> Any:
     """Check a sequence (a list of steps, or a name) found at ``at``; return its compiled form."""
     where, key = at
@@ -83,7 +113,10 @@ def steps(
             continue
         ((name, arg),) = step.items()
         try:
-            out.append(_step(types, name, arg, named))
+            if name in DEVICE_STEPS:
+                out.append(_device_step(types, details or {}, name, arg))
+            else:
+                out.append(_step(types, name, arg, named))
         except BadValueError as bad:
             ctx.error(steps, i, f"{place}.{name}: {bad}")
     return out
@@ -119,8 +152,7 @@ def _step(
     if name == "set":
         if not isinstance(arg, dict) or "key" not in arg or "value" not in arg:
             raise BadValueError("needs key and value")
-        kinds = ("switch", "light", "number", "select", "text", "siren")
-        return ["set", _target(types, arg["key"], kinds), arg["value"]]
+        return ["set", _target(types, arg["key"], SETTABLE), arg["value"]]
     if name == "fire":
         if not isinstance(arg, dict):
             raise BadValueError("needs key and type")
@@ -141,14 +173,37 @@ def _step(
     if name == "when":
         if not isinstance(arg, dict) or "key" not in arg or "is" not in arg:
             raise BadValueError("needs key and is")
-        kinds = (
-            "select",
-            "switch",
-            "binary_sensor",
-            "number",
-            "text",
-            "light",
-            "siren",
-        )
+        kinds = ("binary_sensor", *SETTABLE)
         return ["when", _target(types, arg["key"], kinds), arg["is"]]
     raise BadValueError(f"unknown step; expected one of {', '.join(STEP_NAMES)}")
+
+
+def _device_step(
+    types: dict[str, str], details: dict[str, dict[str, Any]], name: str, arg: Any
+) -> list[Any]:
+    """Compile move, play, stop and home to [op, key, argument, wait]."""
+    options = dict(arg) if isinstance(arg, dict) else {"key": arg}
+    key = _target(types, options.pop("key", None), DEVICE_STEPS[name])
+    wait = flag(options.pop("wait", False))
+    device = details.get(key, {})
+    value: Any = None
+    if name == "move":
+        if "to" not in options:
+            raise BadValueError("needs key and to")
+        if types[key] == "servo":
+            low, high = device.get("min_angle", 0), device.get("max_angle", 180)
+        else:
+            low, high = device.get("min", 0), device.get("max", 0)
+        value = number(low, high)(options.pop("to"))
+    elif name == "play":
+        value = options.pop("track", None)
+        tracks = device.get("tracks", {})
+        if value is not None and value not in tracks:
+            raise BadValueError(
+                f"{value!r} is not a track of {key}; expected one of {', '.join(tracks)}"
+            )
+    elif name == "home" and "home" not in device:
+        raise BadValueError(f"{key} has no home switch")
+    if options:
+        raise BadValueError(f"unknown option {next(iter(options))!r}")
+    return [name, key, value, wait]

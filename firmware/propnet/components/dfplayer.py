@@ -63,6 +63,7 @@ class Component(Base):
         saved = node.store.get(cfg["keys"]["volume"])
         self.volume = saved if isinstance(saved, int) else cfg.get("volume", 20)
         self.playing = False
+        self._busy_seen = False
         self.started = 0
         self.errors = 0
         self._out = bytearray(10)
@@ -103,6 +104,7 @@ class Component(Base):
         self.track = track
         self.send(PLAY, number_)
         self.playing = True
+        self._busy_seen = False
         self.started = time.ticks_ms()
         self.node.changed(self.key)
 
@@ -143,11 +145,15 @@ class Component(Base):
             if played > self.longest_ms:
                 self.node.log("warning", "%s: no end of track heard" % self.key)
                 self._ended()
-            elif self.busy is not None:
+                continue
+            if self.busy is not None and not self.busy.value():
+                self._busy_seen = True
+            if self._busy_seen:
                 if played > START_MS and self.busy.value():
                     self._ended()
             else:
-                # Without a busy line, ask the module twice a second.
+                # No busy line, or one that never fell (not wired, or not
+                # working): ask the module twice a second.
                 asks += 1
                 if asks % 10 == 0 and played > START_MS:
                     self.send(STATUS, 0)

@@ -140,6 +140,24 @@ def dfplayer_busy_pin_tells_when_the_track_ends():
 
 
 @test
+def dfplayer_with_a_busy_line_that_never_falls_asks_the_module():
+    sim_devices.TRACK_MS = 1600
+    n, p, port = player(busy_pin=4)
+    machine.pins[4] = 1  # pulled up and never driven: not wired
+
+    async def go():
+        p.start()
+        p.play("hello")
+        await settle(700)
+        eq(p.playing, True, "a high line alone does not end the track")
+        await p.idle()
+
+    asyncio.run(go())
+    eq((0x42, 0) in port.sim.frames, True, "asked instead")
+    sim_devices.TRACK_MS = 2000
+
+
+@test
 def a_sequence_plays_a_track_then_goes_on():
     sim_devices.TRACK_MS = 600
     n = node(
