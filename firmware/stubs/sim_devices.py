@@ -49,8 +49,8 @@ class DFPlayer:
 
 def crc_a(data):
     crc = 0x6363
-    for b in data:
-        b ^= crc & 0xFF
+    for byte in data:
+        b = byte ^ (crc & 0xFF)
         b = (b ^ (b << 4)) & 0xFF
         crc = (crc >> 8) ^ (b << 8) ^ (b << 3) ^ (b >> 4)
     return bytes((crc & 0xFF, crc >> 8))

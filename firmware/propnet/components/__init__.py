@@ -44,7 +44,9 @@ class Component:
 
     def act(self, op, arg):
         """Start a sequence step's ``op`` (move, play, stop, home) or raise CommandError."""
-        raise CommandError("unsupported_action", op + " is not supported by " + self.key)
+        raise CommandError(
+            "unsupported_action", op + " is not supported by " + self.key
+        )
 
     async def idle(self):
         """Return once what ``act`` started has finished."""

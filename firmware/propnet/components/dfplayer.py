@@ -81,7 +81,7 @@ class Component(Base):
         self.uart.write(frame(self._out, cmd, param))
 
     def report(self, out):
-        """The track, the volume and whether it plays."""
+        """Add the track, the volume and whether it plays."""
         keys = self.cfg["keys"]
         out[self.key] = self.track
         out[keys["volume"]] = self.volume
@@ -92,7 +92,7 @@ class Component(Base):
         return self.track
 
     def facet_state(self, role):
-        """The volume, or whether it plays."""
+        """Return the volume, or whether it plays."""
         return self.volume if role == "volume" else self.playing
 
     def play(self, track=None):
@@ -176,9 +176,7 @@ class Component(Base):
             self.node.drop("dfplayer_bad_frame")
             return
         cmd, param = reply
-        if cmd in FINISHED:
-            self._ended()
-        elif cmd == STATUS and (param & 0xFF) != 1:
+        if cmd in FINISHED or (cmd == STATUS and (param & 0xFF) != 1):
             self._ended()
         elif cmd == ONLINE:
             # Power came back to the module: it forgot the volume.

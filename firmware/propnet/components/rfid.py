@@ -36,8 +36,8 @@ MISSES_GONE = 2
 def crc_a(data):
     """Return the two CRC_A bytes (ISO 14443-3) of ``data``."""
     crc = 0x6363
-    for b in data:
-        b ^= crc & 0xFF
+    for byte in data:
+        b = byte ^ (crc & 0xFF)
         b = (b ^ (b << 4)) & 0xFF
         crc = (crc >> 8) ^ (b << 8) ^ (b << 3) ^ (b >> 4)
     return bytes((crc & 0xFF, crc >> 8))
@@ -155,15 +155,15 @@ class Component(Base):
         self.facets = (Facet(self, "uid", "text"),)
 
     def report(self, out):
-        """The last tag's UID."""
+        """Add the last tag's UID."""
         out[self.cfg["keys"]["uid"]] = self.uid
 
     def facet_state(self, role):
-        """The last tag's UID."""
+        """Return the last tag's UID."""
         return self.uid
 
     def facet_command(self, role, action, value, params):
-        """Setting the UID from Home Assistant acts as if that tag were read."""
+        """Act as if the tag set from Home Assistant were read (tests a puzzle)."""
         if action != "set":
             raise CommandError("unsupported_action", action + " is not a set")
         if not isinstance(value, str) or not 8 <= len(value) <= 14:
@@ -198,7 +198,7 @@ class Component(Base):
             await asyncio.sleep_ms(self.interval_ms)
 
     def read_tag(self, uid):
-        """A tag ``uid`` came into the field: publish it and run its sequence."""
+        """Publish a tag ``uid`` that came into the field and run its sequence."""
         self.present = uid
         self.uid = uid
         self.node.changed(self.key)

@@ -114,8 +114,7 @@ class Component(Base):
             level = 0
             for _ in range(4):
                 v = adc.read_u16()
-                if v > level:
-                    level = v
+                level = max(level, v)
             share = (min(max(level, quiet), loud) - quiet) / (loud - quiet)
             self.write(self.safe_angle + (opened - self.safe_angle) * share)
             self._idle_since = time.ticks_ms()
@@ -148,4 +147,3 @@ class Component(Base):
             self._mover = None
         self.target = self.safe_angle
         self.write(self.safe_angle)
-

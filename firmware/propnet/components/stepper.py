@@ -115,7 +115,9 @@ class Component(Base):
                 self.position = self.target = self.low
                 self.node.changed(self.key)
                 return
-            more, self.speed = ramp(remaining, self.speed, self.max_speed, self.accel, dt)
+            more, self.speed = ramp(
+                remaining, self.speed, self.max_speed, self.accel, dt
+            )
             owed += more
             n = min(int(owed), remaining)
             owed -= n
@@ -177,11 +179,11 @@ class Component(Base):
         return None
 
     def facet_state(self, role):
-        """The Home button has no state."""
+        """Return nothing: the Home button has no state."""
         return
 
     def facet_command(self, role, action, value, params):
-        """The Home button."""
+        """Home when the Home button is pressed."""
         if action != "press":
             raise CommandError("unsupported_action", action + " is not a press")
         self.home()
@@ -206,4 +208,3 @@ class Component(Base):
         """Stop and release the driver."""
         self.halt()
         self._drive(False)
-

@@ -35,7 +35,7 @@ def player(fresh=True, **options):
 
 @test
 def dfplayer_is_silent_at_boot():
-    n, p, port = player()
+    n, _p, port = player()
     eq(bytes(port.written), STOP, "a stop, and nothing else, at boot")
     eq(
         n.status(),
@@ -76,7 +76,7 @@ def dfplayer_volume_is_sent_after_power_up_and_kept():
     eq(bytes(port.written), STOP + VOLUME_20, "the volume once the module woke")
     n.component("voice_volume").command("set", 25, None)
     n.store.flush()
-    n2, p2, port2 = player(fresh=False)
+    _n2, p2, _port2 = player(fresh=False)
     eq(p2.volume, 25, "the volume survives a restart")
 
 
@@ -101,7 +101,7 @@ def dfplayer_reply_frames_are_checked():
 @test
 def dfplayer_plays_and_waits_until_the_track_ends():
     sim_devices.TRACK_MS = 1200
-    n, p, port = player()
+    _n, p, port = player()
     done = []
 
     async def go():
@@ -121,7 +121,7 @@ def dfplayer_plays_and_waits_until_the_track_ends():
 
 @test
 def dfplayer_busy_pin_tells_when_the_track_ends():
-    n, p, port = player(busy_pin=4)
+    _n, p, port = player(busy_pin=4)
     port.sim = None  # this module answers nothing; only its busy line
 
     async def go():
@@ -142,7 +142,7 @@ def dfplayer_busy_pin_tells_when_the_track_ends():
 @test
 def dfplayer_with_a_busy_line_that_never_falls_asks_the_module():
     sim_devices.TRACK_MS = 1600
-    n, p, port = player(busy_pin=4)
+    _n, p, port = player(busy_pin=4)
     machine.pins[4] = 1  # pulled up and never driven: not wired
 
     async def go():
@@ -227,7 +227,11 @@ def distance_runs_sequences_when_someone_comes_near_and_leaves():
         for cm in (150.0, 80.0, 55.0, 50.0, 65.0):
             r.seen(cm)
         await settle(5)
-        eq(n.component("visits").value, 1, "near once (65 is inside the 10 cm hysteresis)")
+        eq(
+            n.component("visits").value,
+            1,
+            "near once (65 is inside the 10 cm hysteresis)",
+        )
         eq(machine.pins[5], 0, "not far yet")
         r.seen(75.0)
         await settle(5)
@@ -241,7 +245,9 @@ def distance_runs_sequences_when_someone_comes_near_and_leaves():
         eq(n.component("visits").value, 2, "near twice")
 
     asyncio.run(go())
-    readings = [t["visitor"] for t in [n.client._latest.get(n.topic("telemetry")).payload]]
+    readings = [
+        t["visitor"] for t in [n.client._latest.get(n.topic("telemetry")).payload]
+    ]
     eq(readings, [40.0], "the newest reading waits to go out")
 
 
@@ -309,12 +315,16 @@ def rfid_reads_a_4_byte_uid():
     eq(machine.SPI.log[0], (b"\x02\x0f", b"\x00\x00"), "first a soft reset")
     eq(n.status(), {"door": False, "altar_uid": "DEADBEEF"}, "status")
     events = queued(n, "event")
-    eq(events, [{"key": "altar", "type": "scanned", "data": {"uid": "DEADBEEF"}}], "event")
+    eq(
+        events,
+        [{"key": "altar", "type": "scanned", "data": {"uid": "DEADBEEF"}}],
+        "event",
+    )
 
 
 @test
 def rfid_reads_a_7_byte_uid_through_two_cascade_levels():
-    n, r, sim = reader()
+    _n, r, sim = reader()
     sim.place(b"\x04\xa2\x3b\x5a\x6f\x61\x80", atqa=b"\x44\x00", sak=0x00)
     poll_once(r)
     sent = [f[0] for f in sim.frames[:5]]
@@ -347,7 +357,11 @@ def rfid_puzzle_allows_the_right_tag_and_sees_it_go():
         await settle(450)
         eq(machine.pins[4], 1, "the right tag opens the door")
         await settle(450)
-        eq(len([e for e in queued(n, "event") if e["type"] == "allowed"]), 1, "once while it stays")
+        eq(
+            len([e for e in queued(n, "event") if e["type"] == "allowed"]),
+            1,
+            "once while it stays",
+        )
         sim.remove()
         await settle(650)
         eq(machine.pins[4], 0, "taking it away closes it")
@@ -368,7 +382,7 @@ def rfid_puzzle_allows_the_right_tag_and_sees_it_go():
 
 @test
 def rfid_uid_set_from_home_assistant_acts_as_a_scan():
-    n, r, sim = reader(allowed=["DEADBEEF"], on_allowed=[["on", "door"]])
+    n, _r, _sim = reader(allowed=["DEADBEEF"], on_allowed=[["on", "door"]])
 
     async def go():
         n.component("altar_uid").command("set", "deadbeef", None)
@@ -381,7 +395,7 @@ def rfid_uid_set_from_home_assistant_acts_as_a_scan():
 
 @test
 def rfid_without_a_reader_logs_and_goes_on():
-    n, r, sim = reader()
+    n, r, _sim = reader()
     machine.SPI.device = None
 
     async def go():
