@@ -96,6 +96,7 @@ def test_develop_serves_a_show_that_is_already_set_up(demo: Demo) -> None:
         states = demo.hass.states()
         needed = (
             "switch.coffin_jumper_lid",
+            "number.talking_skull_jaw",
             "light.rgb_receiver_strip",
             "sensor.rgb_sender_commands_sent",
             "light.show_lighting",

@@ -24,7 +24,7 @@ from .pty_widget import PtyWidget
 from .virtual_prop import VirtualProp
 
 RUNTIME = REPO / ".run" / "develop"
-VIRTUAL_PROPS = ("coffin_jumper", "rgb_receiver", "rgb_sender")
+VIRTUAL_PROPS = ("coffin_jumper", "talking_skull", "rgb_receiver", "rgb_sender")
 
 
 def _kill_leftovers(pidfile: Path) -> None:
