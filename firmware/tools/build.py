@@ -80,6 +80,9 @@ def build(
     prop = compile_config(config, overrides)
     kinds = {c["kind"] for c in prop["components"]}
     kinds = {"stored" if k in _STORED else k for k in kinds}
+    # Component modules that build on another one.
+    if "distance" in kinds:
+        kinds.add("sensor")
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)

@@ -336,3 +336,14 @@ def test_tracks_check_never_crashes(value: dict[str, Any]) -> None:
     else:
         with pytest.raises(BadValueError, match=r"\w"):
             tracks(value)
+
+
+def test_a_build_carries_the_modules_its_components_need(tmp_path: Path) -> None:
+    """A prop with only a distance sensor gets the sensor module it builds on, no others."""
+    from propnet_tool.build import build
+
+    config = tmp_path / "prop.yaml"
+    config.write_text(components(RANGER + "}"))
+    manifest = build(config, tmp_path / "out", mpy=False)
+    parts = {Path(p).name for p in manifest if "/components/" in p}
+    assert parts == {"__init__.py", "distance.py", "sensor.py"}

@@ -314,6 +314,45 @@ def a_sequence_moves_and_waits():
 
 
 @test
+def boot_leaves_every_actuator_in_its_safe_state():
+    machine.SPI.device = None
+    del machine.PWM.history[:]
+    n = node(
+        [
+            dict(JAW),
+            dict(STEPPER, keys={"home": "door_home"}, home={"pin": 33}),
+            {
+                "kind": "dfplayer",
+                "type": "select",
+                "key": "voice",
+                "tx": 17,
+                "tracks": {"a": 1},
+                "keys": {"volume": "voice_volume", "playing": "voice_playing"},
+            },
+            {"kind": "switch", "type": "switch", "key": "lid", "pin": 23},
+        ]
+    )
+    eq(duties(18), [0, 4915], "servo: straight to its safe angle")
+    eq(machine.pins[14], 1, "stepper driver disabled")
+    eq(pulses(), 0, "no step pulses")
+    frames = bytes(machine.UART.ports[1].written)
+    eq(frames, b"\x7e\xff\x06\x16\x00\x00\x00\xfe\xe5\xef", "the player told to stop")
+    eq(machine.pins[23], 0, "switch off")
+    eq(
+        n.status(),
+        {
+            "jaw": 90,
+            "door": 0,
+            "voice": "a",
+            "voice_volume": 20,
+            "voice_playing": False,
+            "lid": False,
+        },
+        "status",
+    )
+
+
+@test
 def every_actuator_is_safe_after_stop():
     n = node([dict(JAW, speed=100), dict(STEPPER)])
 
