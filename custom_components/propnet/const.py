@@ -75,6 +75,7 @@ PLATFORMS: Final = [
     Platform.SIREN,
     Platform.SWITCH,
     Platform.TEXT,
+    Platform.UPDATE,
 ]
 
 __all__ = [

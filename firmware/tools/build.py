@@ -10,7 +10,7 @@ import subprocess
 import sys
 from typing import Any
 
-from .contract import ROOT
+from .contract import ROOT, transfer
 from .schema import compile_config, plain
 
 FIRMWARE = ROOT / "firmware"
@@ -75,8 +75,13 @@ def build(
     *,
     mpy: bool = True,
     overrides: dict[str, Any] | None = None,
+    notes: str | None = None,
 ) -> dict[str, str]:
-    """Build ``config`` into ``out``; returns the manifest {board path: sha256}."""
+    """Build ``config`` into ``out``; returns the manifest {board path: sha256}.
+
+    Beside the manifest, release.json names the prop, the version and the
+    release notes, for Home Assistant's update entity.
+    """
     prop = compile_config(config, overrides)
     kinds = {c["kind"] for c in prop["components"]}
     kinds = {"stored" if k in _STORED else k for k in kinds}
@@ -104,7 +109,8 @@ def build(
     manifest = {
         str(path.relative_to(out)): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(out.rglob("*"))
-        if path.is_file() and path.name != MANIFEST
+        if path.is_file() and path.name not in (MANIFEST, transfer.RELEASE)
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1))
+    transfer.write_release(out, prop["id"], announce["sw_version"], notes)
     return manifest

@@ -38,6 +38,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--source", action="store_true", help="copy .py instead of compiling .mpy"
     )
+    b.add_argument("--notes", help="release notes Home Assistant shows for this build")
     d = sub.add_parser("deploy", help="build, copy changed files with mpremote, reset")
     d.add_argument("config", type=Path)
     d.add_argument("--port", required=True, help="serial port of the board")
@@ -102,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "build":
             out = args.out or Path("build") / compile_config(args.config)["id"]
-            manifest = build(args.config, out, mpy=not args.source)
+            manifest = build(args.config, out, mpy=not args.source, notes=args.notes)
             print(f"built {len(manifest)} files into {out}")
             return 0
         if args.command == "deploy":

@@ -38,7 +38,8 @@ from custom_components.propnet.protocol import (  # noqa: E402
     decode,
     names,
     rgb,
+    transfer,
     values,
 )
 
-__all__ = ["announce", "commands", "decode", "names", "rgb", "values"]
+__all__ = ["announce", "commands", "decode", "names", "rgb", "transfer", "values"]

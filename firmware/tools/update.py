@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import base64
+import asyncio
 from collections.abc import Callable
-import hashlib
 import json
 from pathlib import Path
 import queue
@@ -14,12 +13,7 @@ from typing import Any
 from paho.mqtt import client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from .build import MANIFEST
-from .contract import commands
-
-CHUNK = 2048
-# main.py holds the rollback and boot.py runs before it: never sent.
-FIXED = ("main.py", "boot.py")
+from .contract import commands, transfer
 
 
 class UpdateError(Exception):
@@ -112,12 +106,35 @@ class PropLink:
         self.client.loop_stop()
 
 
+class AsyncLink:
+    """The transfer's Link over a PropLink: its blocking waits run in a thread."""
+
+    def __init__(self, link: PropLink) -> None:
+        """Wrap ``link``."""
+        self.link = link
+
+    async def command(self, action: str, params: dict[str, Any] | None = None) -> str:
+        """Send one command; return its ack's message."""
+        try:
+            ack = await asyncio.to_thread(self.link.command, action, params)
+        except UpdateError as err:
+            raise transfer.TransferError("refused", str(err)) from None
+        return str(ack.get("message") or "")
+
+    async def wait_restart(self, within: float) -> None:
+        """Wait for the prop to go offline and come back."""
+        try:
+            await asyncio.to_thread(self.link.wait_restart, within)
+        except UpdateError as err:
+            raise transfer.TransferError("no_restart", str(err)) from None
+
+
 def files_to_send(build_dir: Path) -> dict[str, bytes]:
     """Return the build's files an update carries (all but main.py and boot.py)."""
-    manifest: dict[str, str] = json.loads((build_dir / MANIFEST).read_text())
-    return {
-        path: (build_dir / path).read_bytes() for path in manifest if path not in FIXED
-    }
+    try:
+        return transfer.read_release(build_dir).files()
+    except transfer.TransferError as err:
+        raise UpdateError(f"{build_dir}: {err}") from None
 
 
 def push(
@@ -130,33 +147,30 @@ def push(
     progress: Callable[[str], None] = lambda _: None,
 ) -> str:
     """Send ``files`` to the prop, let it restart on trial, and return how the update ended."""
-    manifest = {p: [len(d), hashlib.sha256(d).hexdigest()] for p, d in files.items()}
-    link.command(
-        "update_begin",
-        {"files": manifest, "version": version, "trial": trial, "confirm": confirm},
-    )
-    sent = 0
-    total = sum(len(d) for d in files.values())
-    for path, data in files.items():
-        for offset in range(0, len(data), CHUNK):
-            piece = base64.b64encode(data[offset : offset + CHUNK]).decode()
-            link.command(
-                "update_chunk", {"path": path, "offset": offset, "data": piece}
+
+    current: list[str] = []
+
+    def report(sent: int, total: int, stage: str) -> None:
+        # One line a file: when the next one starts, and at the commit.
+        if stage.startswith("sent "):
+            if current and current[0] != stage:
+                progress(f"{current[0]} ({current[1]})")
+            current[:] = [stage, f"{sent}/{total} bytes"]
+        elif stage == "restarting":
+            if current:
+                progress(f"{current[0]} ({current[1]})")
+            progress("committed; the prop restarts to try the update")
+
+    try:
+        return asyncio.run(
+            transfer.install(
+                AsyncLink(link),
+                files,
+                version=version,
+                trial=trial,
+                confirm=confirm,
+                progress=report,
             )
-            sent += min(CHUNK, len(data) - offset)
-        progress(f"sent {path} ({sent}/{total} bytes)")
-    link.command("update_commit")
-    progress("committed; the prop restarts to try the update")
-    link.wait_restart(timeout=trial + 30)
-    deadline = time.monotonic() + trial + confirm + 30
-    while time.monotonic() < deadline:
-        try:
-            status = str(link.command("update_status").get("message", ""))
-        except UpdateError:
-            # Rolling back restarts the prop: it may be away for a moment.
-            time.sleep(0.5)
-            continue
-        if status != "trial":
-            return status
-        time.sleep(0.5)
-    raise UpdateError("the prop was still on trial when the wait ended")
+        )
+    except transfer.TransferError as err:
+        raise UpdateError(str(err)) from None

@@ -48,6 +48,7 @@ async def test_a_prop_becomes_a_device_with_its_entities(
         "siren.coffin_jumper_scream",
         "switch.coffin_jumper_lid",
         "text.coffin_jumper_message",
+        "update.coffin_jumper_firmware",
     ]
     rssi = er.async_get(hass).async_get("sensor.coffin_jumper_rssi")
     assert rssi is not None

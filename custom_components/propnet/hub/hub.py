@@ -57,7 +57,15 @@ from ..protocol.names import (
 from ..protocol.values import parse_values
 from .commands import CommandBus
 from .drops import DropLog
-from .registry import HUB_KEYS, KEY_IDENTIFY, KEY_RESTART, Prop, Registries
+from .firmware import Firmware
+from .registry import (
+    HUB_KEYS,
+    KEY_FIRMWARE,
+    KEY_IDENTIFY,
+    KEY_RESTART,
+    Prop,
+    Registries,
+)
 
 DEVICE_CLASSES: Final[Mapping[str, frozenset[str]]] = {
     "binary_sensor": frozenset(BinarySensorDeviceClass),
@@ -74,7 +82,7 @@ MAX_PROPS: Final = 1024
 MAX_EARLY_STATUS: Final = 4
 # How often storms of dropped messages are summed up in the log.
 DROP_SUMMARY_INTERVAL: Final = timedelta(seconds=60)
-__all__ = ["HUB_KEYS", "KEY_IDENTIFY", "KEY_RESTART", "Prop", "PropHub"]
+__all__ = ["HUB_KEYS", "KEY_FIRMWARE", "KEY_IDENTIFY", "KEY_RESTART", "Prop", "PropHub"]
 
 _LEVELS: Final = {
     "debug": logging.DEBUG,
@@ -101,6 +109,7 @@ class PropHub:
         self.connected = False
         self.registries = Registries(hass, entry_id, prefix)
         self.commands = CommandBus(hass, prefix)
+        self.firmware = Firmware(hass, self._firmware_changed)
         self._adders: dict[str, EntityAdder] = {}
         self._prop_added: list[Callable[[str], None]] = []
         self._listeners: dict[str, dict[str, Listener]] = defaultdict(dict)
@@ -147,6 +156,7 @@ class PropHub:
         self._unsubscribe.append(
             mqtt.async_subscribe_connection_status(self.hass, self._on_connection)
         )
+        self._unsubscribe.append(self.firmware.async_start())
         self._unsubscribe.append(
             async_track_time_interval(
                 self.hass,
@@ -207,6 +217,11 @@ class PropHub:
             self._event_listeners.pop((prop_id, key), None)
 
         return remove
+
+    @callback
+    def _firmware_changed(self) -> None:
+        for prop_id in list(self._listeners):
+            self._notify(prop_id, [KEY_FIRMWARE])
 
     def _notify(self, prop_id: str, keys: list[str] | None = None) -> None:
         listeners = self._listeners.get(prop_id)
@@ -310,6 +325,7 @@ class PropHub:
             for listener in self._prop_added:
                 listener(prop.id)
         self._sync_entities(prop, old, announce)
+        self._notify(prop.id, [KEY_FIRMWARE])
         if prop.early_status:
             early, prop.early_status = prop.early_status, []
             for status in early:
@@ -320,6 +336,8 @@ class PropHub:
         if online == prop.online:
             return
         prop.online = online
+        if online:
+            prop.sessions += 1
         if prop.announce is not None:
             if online:
                 LOGGER.info("Prop %s is available again", prop.name)

@@ -23,7 +23,8 @@ DUPLICATE_WINDOW: Final = 600.0
 # with "$", so they never clash.
 KEY_IDENTIFY: Final = "$identify"
 KEY_RESTART: Final = "$restart"
-HUB_KEYS: Final = (KEY_IDENTIFY, KEY_RESTART)
+KEY_FIRMWARE: Final = "$firmware"
+HUB_KEYS: Final = (KEY_IDENTIFY, KEY_RESTART, KEY_FIRMWARE)
 PROP_ISSUES: Final = ("unsupported_version", "duplicate_id")
 
 
@@ -38,6 +39,8 @@ class Prop:
     early_status: list[bytes] = field(default_factory=list)
     device_id: str | None = None
     mac_changed_at: float | None = None
+    # Times the prop came online: a firmware update waits for the next one.
+    sessions: int = 0
 
     @property
     def name(self) -> str:

@@ -83,7 +83,8 @@ def parse_ack(payload: str | bytes | bytearray) -> Ack:
     if not isinstance(ok, bool):
         raise invalid("ok", "must be true or false")
     if ok:
-        return Ack(correlation_id, ok=True)
+        # A successful ack may say something too (update_status: how the update ended).
+        return Ack(correlation_id, ok=True, message=f.text("message"))
     error = f.choice("error", ACK_ERRORS)
     if error is None:
         raise invalid("error", "is required when ok is false")

@@ -1,0 +1,163 @@
+"""Firmware updates over the contract's commands: a build, its transfer, and how it ended.
+
+One implementation for the firmware tool and the hub: each brings a
+``Link`` (paho on a laptop, Home Assistant's MQTT in the hub) and this
+module does the steps of section 6's update actions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+import hashlib
+import json
+from pathlib import Path
+import time
+from typing import Any, Final, Protocol
+
+CHUNK: Final = 2048
+# main.py holds the rollback and boot.py runs before it: never sent.
+FIXED: Final = ("main.py", "boot.py")
+MANIFEST: Final = "manifest.json"
+RELEASE: Final = "release.json"
+MAX_NOTES: Final = 20_000
+
+type Progress = Callable[[int, int, str], None]
+
+
+class TransferError(Exception):
+    """An update that could not be done; ``reason`` names which step failed."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        """Keep the reason (no_answer, refused, no_restart, on_trial, bad_build)."""
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+class Link(Protocol):
+    """How the update's commands reach one prop."""
+
+    async def command(self, action: str, params: dict[str, Any] | None = None) -> str:
+        """Send one command; return its ack's message, raise TransferError if refused or unanswered."""
+
+    async def wait_restart(self, within: float) -> None:
+        """Return once the prop went offline and came back; raise TransferError(no_restart)."""
+
+
+@dataclass(frozen=True)
+class Release:
+    """A build for one prop, as `propnet-firmware build` leaves it in a folder."""
+
+    folder: Path
+    prop_id: str
+    version: str
+    notes: str | None
+    manifest: dict[str, str]
+
+    def files(self) -> dict[str, bytes]:
+        """Read the files an update carries, each checked against the manifest."""
+        out: dict[str, bytes] = {}
+        for path, digest in self.manifest.items():
+            if path in FIXED:
+                continue
+            data = (self.folder / path).read_bytes()
+            if hashlib.sha256(data).hexdigest() != digest:
+                raise TransferError(
+                    "bad_build", f"{path} does not match the build's manifest"
+                )
+            out[path] = data
+        return out
+
+
+def read_release(folder: Path) -> Release:
+    """Return the build in ``folder``; raise TransferError(bad_build) saying what is wrong."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        release = json.loads((folder / RELEASE).read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise TransferError(
+            "bad_build", f"{Path(err.filename).name} is missing"
+        ) from None
+    except (OSError, ValueError) as err:
+        raise TransferError("bad_build", f"unreadable: {err}") from None
+    if not isinstance(manifest, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in manifest.items()
+    ):
+        raise TransferError("bad_build", f"{MANIFEST} is not a map of files to SHA-256")
+    if not isinstance(release, dict):
+        raise TransferError("bad_build", f"{RELEASE} is not an object")
+    prop_id, version = release.get("prop_id"), release.get("version")
+    notes = release.get("notes")
+    if not isinstance(prop_id, str) or not isinstance(version, str) or not version:
+        raise TransferError("bad_build", f"{RELEASE} needs prop_id and version")
+    if notes is not None and not isinstance(notes, str):
+        raise TransferError("bad_build", f"{RELEASE}: notes must be text")
+    return Release(folder, prop_id, version, notes and notes[:MAX_NOTES], manifest)
+
+
+def write_release(folder: Path, prop_id: str, version: str, notes: str | None) -> None:
+    """Describe the build in ``folder`` for Home Assistant's update entity."""
+    release: dict[str, Any] = {"prop_id": prop_id, "version": version}
+    if notes:
+        release["notes"] = notes
+    (folder / RELEASE).write_text(json.dumps(release, indent=1), encoding="utf-8")
+
+
+def is_kept(outcome: str) -> bool:
+    """Return whether an update_status message says the update was kept."""
+    return outcome.startswith("kept")
+
+
+async def install(
+    link: Link,
+    files: dict[str, bytes],
+    *,
+    version: str,
+    trial: float = 60,
+    confirm: float = 10,
+    progress: Progress = lambda sent, total, stage: None,
+    poll: float = 0.5,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> str:
+    """Send ``files``, let the prop restart on trial, and return how the update ended.
+
+    The outcome is the prop's update_status message: ``kept <version>`` or
+    ``rolled back: <why>``. ``progress`` hears (bytes sent, bytes in all,
+    stage) after each chunk and at each stage.
+    """
+    manifest = {p: [len(d), hashlib.sha256(d).hexdigest()] for p, d in files.items()}
+    total = sum(len(d) for d in files.values())
+    progress(0, total, "starting")
+    await link.command(
+        "update_begin",
+        {"files": manifest, "version": version, "trial": trial, "confirm": confirm},
+    )
+    sent = 0
+    for path, data in files.items():
+        for offset in range(0, len(data), CHUNK):
+            piece = base64.b64encode(data[offset : offset + CHUNK]).decode()
+            await link.command(
+                "update_chunk", {"path": path, "offset": offset, "data": piece}
+            )
+            sent += min(CHUNK, len(data) - offset)
+            progress(sent, total, f"sent {path}")
+    await link.command("update_commit")
+    progress(total, total, "restarting")
+    await link.wait_restart(trial + 30)
+    progress(total, total, "on trial")
+    deadline = time.monotonic() + trial + confirm + 30
+    while time.monotonic() < deadline:
+        try:
+            outcome = await link.command("update_status")
+        except TransferError:
+            # Rolling back restarts the prop: it may be away for a moment.
+            await sleep(poll)
+            continue
+        if outcome != "trial":
+            progress(total, total, outcome)
+            return outcome
+        await sleep(poll)
+    raise TransferError("on_trial", "the prop was still on trial when the wait ended")
