@@ -149,10 +149,9 @@ class PropFirmware(UpdateEntity):
     ) -> None:
         """Send the waiting build; it is kept only if the prop comes back online with it."""
         release = self.hub.firmware.release(self.prop_id)
-        if release is None:
-            raise self._error(
-                "update_no_build", folder=str(self.hub.firmware.root / self.prop_id)
-            )
+        # Without a build the latest version is the installed one, and Home
+        # Assistant refuses the install itself.
+        assert release is not None
         if not self.hub.available(self.prop_id):
             raise self._error("prop_offline")
         self._attr_in_progress = True

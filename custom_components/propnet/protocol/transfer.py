@@ -63,7 +63,10 @@ class Release:
         for path, digest in self.manifest.items():
             if path in FIXED:
                 continue
-            data = (self.folder / path).read_bytes()
+            try:
+                data = (self.folder / path).read_bytes()
+            except OSError as err:
+                raise TransferError("bad_build", f"{path}: {err.strerror}") from None
             if hashlib.sha256(data).hexdigest() != digest:
                 raise TransferError(
                     "bad_build", f"{path} does not match the build's manifest"
@@ -120,13 +123,15 @@ async def install(
     confirm: float = 10,
     progress: Progress = lambda sent, total, stage: None,
     poll: float = 0.5,
+    slack: float = 30,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> str:
     """Send ``files``, let the prop restart on trial, and return how the update ended.
 
     The outcome is the prop's update_status message: ``kept <version>`` or
     ``rolled back: <why>``. ``progress`` hears (bytes sent, bytes in all,
-    stage) after each chunk and at each stage.
+    stage) after each chunk and at each stage. ``slack`` is the time a
+    restart may take beyond the trial.
     """
     manifest = {p: [len(d), hashlib.sha256(d).hexdigest()] for p, d in files.items()}
     total = sum(len(d) for d in files.values())
@@ -146,9 +151,9 @@ async def install(
             progress(sent, total, f"sent {path}")
     await link.command("update_commit")
     progress(total, total, "restarting")
-    await link.wait_restart(trial + 30)
+    await link.wait_restart(trial + slack)
     progress(total, total, "on trial")
-    deadline = time.monotonic() + trial + confirm + 30
+    deadline = time.monotonic() + trial + confirm + slack
     while time.monotonic() < deadline:
         try:
             outcome = await link.command("update_status")
