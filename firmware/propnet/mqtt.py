@@ -24,6 +24,7 @@ SUBACK = 0x90
 PINGREQ = 0xC0
 PINGRESP = 0xD0
 DISCONNECT = 0xE0
+CONNECT_MS = 5000
 
 CONNACK_ERRORS = {
     1: "unacceptable protocol version",
@@ -172,6 +173,7 @@ class MQTTClient:
         self._writer = None
         self._stop = False
         self._sent_ms = 0
+        self._heard_ms = 0
         self._pong_due = None
         self.stats = {
             "connects": 0,
@@ -261,7 +263,11 @@ class MQTTClient:
                 self._log("warning", "broker connection lost: " + str(self.last_error))
 
     async def _connect(self):
-        reader, writer = await asyncio.open_connection(self.server, self.port)
+        # Every step has a time limit: an access point or broker that stops
+        # answering without closing must not hold the prop forever.
+        reader, writer = await asyncio.wait_for_ms(
+            asyncio.open_connection(self.server, self.port), CONNECT_MS
+        )
         try:
             writer.s.setsockopt(_IPPROTO_TCP, _TCP_NODELAY, 1)
         except Exception:  # noqa: BLE001, S110 - the port may not allow it
@@ -273,8 +279,8 @@ class MQTTClient:
                 self.client_id, self.keepalive, self.will, self.user, self.password
             )
         )
-        await writer.drain()
-        kind, body = await asyncio.wait_for_ms(self._read_packet(), 5000)
+        await asyncio.wait_for_ms(writer.drain(), CONNECT_MS)
+        kind, body = await asyncio.wait_for_ms(self._read_packet(), CONNECT_MS)
         if kind != CONNACK or len(body) != 2:
             raise MQTTError("expected CONNACK")
         if body[1]:
@@ -306,7 +312,7 @@ class MQTTClient:
         self.connected = True
         self.stats["connects"] += 1
         self._pong_due = None
-        self._sent_ms = time.ticks_ms()
+        self._sent_ms = self._heard_ms = time.ticks_ms()
         self._resubscribe = False
         writer = self._writer
         if self.on_connect is not None:
@@ -330,27 +336,31 @@ class MQTTClient:
         raise MQTTError(self.last_error or "connection closed")
 
     async def _wait(self):
-        """Sleep until there is something to send or a keep-alive is due."""
+        """Check the link is alive, then sleep until there is something to send.
+
+        A ping goes out when the prop has not sent *or* not heard anything
+        for half the keep-alive: a prop that only publishes would otherwise
+        never notice a broker that stopped answering (a half-open link).
+        """
         self._wake.clear()
-        if self._acks or self._queue or self._latest:
-            return
-        idle = time.ticks_diff(time.ticks_ms(), self._sent_ms)
-        ping_ms = self.keepalive * 500
-        if (
-            self._pong_due is not None
-            and time.ticks_diff(time.ticks_ms(), self._pong_due) > 0
-        ):
+        now = time.ticks_ms()
+        if self._pong_due is not None and time.ticks_diff(now, self._pong_due) > 0:
             raise MQTTError("no PINGRESP from broker")
         if self._inflight and self._oldest_inflight_overdue():
             raise MQTTError("no PUBACK from broker")
-        if idle >= ping_ms and self._pong_due is None:
+        half = self.keepalive * 500
+        quiet = max(
+            time.ticks_diff(now, self._sent_ms), time.ticks_diff(now, self._heard_ms)
+        )
+        if quiet >= half and self._pong_due is None:
             await self._write(bytes([PINGREQ, 0]))
             self._pong_due = time.ticks_add(time.ticks_ms(), self.keepalive * 1000)
             return
+        if self._acks or self._queue or self._latest:
+            return
+        wait = 200 if self._pong_due is not None else max(50, min(half - quiet, 1000))
         try:
-            await asyncio.wait_for_ms(
-                self._wake.wait(), max(50, min(ping_ms - idle, 1000))
-            )
+            await asyncio.wait_for_ms(self._wake.wait(), wait)
         except asyncio.TimeoutError:
             pass
 
@@ -391,7 +401,8 @@ class MQTTClient:
         if writer is None:
             raise MQTTError("not connected")
         writer.write(data)
-        await writer.drain()
+        # A peer that stopped reading fills the socket buffer; then this fails.
+        await asyncio.wait_for_ms(writer.drain(), self.keepalive * 1000)
         self._sent_ms = time.ticks_ms()
 
     def _next_pid(self):
@@ -418,6 +429,7 @@ class MQTTClient:
         try:
             while True:
                 kind, body = await self._read_packet()
+                self._heard_ms = time.ticks_ms()
                 self._handle(kind, body)
         except Exception as e:  # noqa: BLE001 - EOF or reset: the broker is gone
             self.last_error = repr(e)

@@ -6,9 +6,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 import signal
+import time
+
+import pytest
 
 from tests.harness.broker import Broker
 from tests.harness.procs import wait_until
+from tests.harness.proxy import StallingProxy
 from tests.harness.virtual_prop import mp_script
 from tests.harness.watcher import Watcher
 
@@ -88,3 +92,78 @@ def test_the_client_notices_a_closed_connection_at_once(tmp_path: Path) -> None:
         _wait_line(log, "down", timeout=5)
         broker.start()
         _wait_line(log, "up ", 2, timeout=10)
+
+
+@contextmanager
+def through_proxy(
+    tmp_path: Path, broker: Broker
+) -> Iterator[tuple[StallingProxy, Path]]:
+    """Run the client (keep-alive 2 s) to ``broker`` through a proxy that can go silent."""
+    log = tmp_path / "client.log"
+    with StallingProxy(broker.port) as proxy:
+        client = mp_script("mqtt_session.py", [str(proxy.port), "2"], log, tmp_path)
+        client.start()
+        try:
+            _wait_line(log, "up ", 1)
+            yield proxy, log
+        finally:
+            client.stop()
+
+
+def _lost_after(log: Path, since: float) -> tuple[float, str]:
+    """Return the seconds from ``since`` until the client noticed the lost link, and why."""
+    line = _wait_line(log, "log warning broker connection lost", timeout=15)
+    return time.monotonic() - since, line
+
+
+@pytest.mark.parametrize(
+    ("directions", "chatty"),
+    [
+        (("up", "down"), False),
+        (("down",), True),
+        (("up",), False),
+        (("up",), True),
+    ],
+    ids=[
+        "both-ways-idle",
+        "broker-silent-while-publishing",
+        "prop-unheard-idle",
+        "prop-unheard-publishing",
+    ],
+)
+def test_a_half_open_link_is_noticed_within_the_keep_alive_and_healed(
+    tmp_path: Path, broker: Broker, directions: tuple[str, ...], chatty: bool
+) -> None:
+    """The link stops forwarding without closing: down within 1.5 keep-alives, then up again."""
+    with through_proxy(tmp_path, broker) as (proxy, log):
+        if chatty:
+            (tmp_path / "chatter").touch()
+            time.sleep(0.5)
+        start = time.monotonic()
+        proxy.stall(*directions)
+        # Keep-alive 2 s: a ping after 1 s quiet, its answer due 2 s later.
+        took, why = _lost_after(log, start)
+        assert took < 2 * 1.5 + 1.5, why
+        assert "no PINGRESP from broker" in why
+        _wait_line(log, "up ", 2, timeout=10)
+        assert len(proxy.links) == 2
+
+
+def test_a_broker_that_accepts_and_never_answers_is_left_after_the_connect_limit(
+    tmp_path: Path, broker: Broker
+) -> None:
+    """TCP accepted but no CONNACK: the client gives up after 5 s and tries again."""
+    with StallingProxy(broker.port) as proxy:
+        proxy.black_hole = True
+        log = tmp_path / "client.log"
+        client = mp_script("mqtt_session.py", [str(proxy.port), "2"], log, tmp_path)
+        client.start()
+        try:
+            wait_until(lambda: len(proxy.links) >= 1, 10, "a first connection")
+            first = time.monotonic()
+            wait_until(lambda: len(proxy.links) >= 2, 12, "a second attempt")
+            assert 4.5 < time.monotonic() - first < 8
+            proxy.black_hole = False
+            _wait_line(log, "up ", 1, timeout=15)
+        finally:
+            client.stop()

@@ -1,9 +1,11 @@
 """Drives the firmware's MQTT client for tests/firmware/test_mqtt_client.py.
 
-Usage: mqtt_session.py PORT. It prints what happens as lines the test reads:
-``up N`` on each connection, ``down`` when it notices a lost broker; when the
+Usage: mqtt_session.py PORT [KEEPALIVE]. It prints what happens as lines the test reads:
+``up N`` on each connection, ``down`` when it notices a lost broker (and
+the client's own ``log warning broker connection lost: why``); when the
 file ``publish`` appears it publishes a retained QoS 1 message and prints
 ``published inflight=N``; ``delivered`` once the broker acknowledged it.
+While the file ``chatter`` exists it publishes QoS 0 telemetry every 100 ms.
 """
 
 import asyncio
@@ -18,9 +20,10 @@ client = MQTTClient(
     "mqtt-session",
     "127.0.0.1",
     port,
-    keepalive=30,
+    keepalive=int(sys.argv[2]) if len(sys.argv) > 2 else 30,
     will=("session/state", "offline", True, 1),
     on_connect=lambda: [("session/state", "online", True, 1)],
+    log=lambda level, msg: print("log", level, msg, time.ticks_ms()),
 )
 
 
@@ -32,14 +35,25 @@ def exists(name):
         return False
 
 
+async def chatter():
+    n = 0
+    while True:
+        if exists("chatter"):
+            n += 1
+            client.publish("session/telemetry", {"n": n})
+        await asyncio.sleep_ms(100)
+
+
 async def main():
     asyncio.create_task(client.run())
+    asyncio.create_task(chatter())
     seen = 0
     was_up = False
     published = False
     while True:
-        if client.connected and not was_up:
-            seen += 1
+        if client.stats["connects"] > seen:
+            # Counted, not sampled: a reconnect can be quicker than this loop.
+            seen = client.stats["connects"]
             print("up", seen, time.ticks_ms())
         elif was_up and not client.connected:
             print("down", time.ticks_ms())
