@@ -153,8 +153,16 @@ class Node:
         The tool wrote it to announce.json at build time; it is read from
         flash when needed rather than held in RAM between connections.
         """
-        with open(self.cfg.get("announce_file", "announce.json")) as f:
-            text = f.read()
+        try:
+            with open(self.cfg.get("announce_file", "announce.json")) as f:
+                text = f.read()
+            if self.safe_mode:
+                json.loads(text)
+        except (OSError, ValueError):
+            if not self.safe_mode:
+                raise
+            # Safe mode must get online whatever is broken on flash.
+            text = json.dumps({"v": 1, "id": self.id, "name": self.id, "entities": []})
         extra = {}
         if self.net is not None:
             # No "ip": the hub links the device to http://<ip>/, and the
@@ -366,7 +374,11 @@ class Node:
             from . import update
 
             state = update.trial()
-            if state is not None:
+            if state is not None and self.safe_mode:
+                # An update whose config cannot be read is not one to keep.
+                self.log("error", "update started in safe mode; restarting to roll back")
+                asyncio.create_task(self.reboot())
+            elif state is not None:
                 asyncio.create_task(self._trial(state))
         asyncio.create_task(self._stable())
         await self.client.run()
@@ -398,12 +410,42 @@ def main(path="prop.json"):
     from .safety import BootGuard
     from .store import Store
 
-    with open(path) as f:
-        cfg = json.load(f)
-    guard = BootGuard(cfg.get("safe_mode_after", 3))
+    problem = None
+    try:
+        with open(path) as f:
+            cfg = json.load(f)
+        if not isinstance(cfg, dict) or "id" not in cfg or "mqtt" not in cfg:
+            problem = "it is not a prop config"
+    except (OSError, ValueError) as e:
+        problem = repr(e)
+    guard = BootGuard(3 if problem else cfg.get("safe_mode_after", 3))
+    if problem:
+        # A reset would only read the same file again: start in safe mode
+        # from the network settings the build kept apart, and wait for an update.
+        print("prop.json is unreadable (%s): safe mode" % problem)
+        cfg = rescue()
+        guard.safe_mode = True
     net = None
     wifi = cfg.get("wifi")
     if wifi:
         net = Network(wifi["ssid"], wifi.get("password"), print)
     node = Node(cfg, hw, net, Store(), guard)
     asyncio.run(node.run())
+
+
+def rescue(path="net.json"):
+    """Return the config safe mode runs on when prop.json is broken, or wait forever."""
+    import time
+
+    try:
+        with open(path) as f:
+            cfg = json.load(f)
+        cfg["components"] = []
+        cfg.setdefault("prefix", "propnet")
+        return cfg
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        # Nothing to connect with: stay up for the USB console rather than
+        # resetting in a loop.
+        while True:
+            print("no usable prop.json or net.json (%r); deploy over USB" % (e,))
+            time.sleep(30)

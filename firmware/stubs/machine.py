@@ -168,14 +168,65 @@ def time_pulse_us(pin, level, timeout_us=1000000):
     return width if width <= timeout_us else -1
 
 
+# Written when the stub watchdog fires; the next reset_cause() reads it.
+WDT_MARK = "wdt_reset"
+# A test creates this file to make the prop's main loop hang.
+HANG_MARK = "hang"
+
+
+def _exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
+
+
+def _hang(_):
+    while True:
+        pass
+
+
 class WDT:
+    """Counts down in a thread like the hardware one: not fed in time, the process dies.
+
+    The prop's restart loop (propnet-firmware simulate, the test harness)
+    starts it again when WDT_MARK is there, as a board restarts after a
+    watchdog reset; reset_cause() then says WDT_RESET.
+    """
+
     fed = 0
+    # Tests that stop feeding on purpose (the event loop ends) turn it off.
+    countdown = True
 
     def __init__(self, id=0, timeout=5000):
         self.timeout = timeout
+        self._last = time.ticks_ms()
+        if WDT.countdown:
+            import _thread
+
+            _thread.start_new_thread(self._count_down, ())
 
     def feed(self):
         WDT.fed += 1
+        self._last = time.ticks_ms()
+
+    def _count_down(self):
+        while True:
+            time.sleep_ms(20)
+            if _exists(HANG_MARK):
+                # Fault injection for tests: the main loop gets stuck.
+                os.remove(HANG_MARK)
+                import micropython
+
+                micropython.schedule(_hang, None)
+            starved = time.ticks_diff(time.ticks_ms(), self._last)
+            if starved > self.timeout:
+                print("watchdog: not fed for %d ms; resetting" % starved)
+                with open(WDT_MARK, "w") as f:
+                    f.write("%d" % starved)
+                # The shell's parent is this process: gone at once, like a reset.
+                os.system("kill -9 $PPID")
 
 
 def reset():
@@ -183,7 +234,10 @@ def reset():
 
 
 def reset_cause():
-    return PWRON_RESET
+    if not _exists(WDT_MARK):
+        return PWRON_RESET
+    os.remove(WDT_MARK)
+    return WDT_RESET
 
 
 def unique_id():

@@ -39,6 +39,7 @@ def library_sources(kinds: set[str] | None = None) -> list[Path]:
 
 
 _STORED = {"number", "select", "text"}
+RESCUE = ("id", "prefix", "mqtt", "wifi", "status_led")
 
 
 def installed(name: str) -> str | None:
@@ -96,6 +97,9 @@ def build(
         json.dumps(plain(announce), separators=(",", ":"))
     )
     (out / "prop.json").write_text(json.dumps(plain(prop), separators=(",", ":")))
+    # What safe mode needs to get online when prop.json cannot be read.
+    rescue = {k: prop[k] for k in RESCUE if prop.get(k) is not None}
+    (out / "net.json").write_text(json.dumps(plain(rescue), separators=(",", ":")))
     for name in ("main.py", "boot.py"):
         shutil.copyfile(FIRMWARE / name, out / name)
     for source in library_sources(kinds):

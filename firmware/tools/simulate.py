@@ -13,6 +13,8 @@ from .build import STUBS, build, installed
 
 # The stub machine.reset() exits with this code; the prop is started again.
 RESET_EXIT = 75
+# The file the stub watchdog leaves when it resets the prop (stubs/machine.py).
+WDT_MARK = "wdt_reset"
 
 
 def micropython() -> str:
@@ -73,7 +75,8 @@ def run(folder: Path) -> int:
     cmd, env = command(folder)
     while True:
         code = subprocess.call(cmd, cwd=folder, env=env)
-        if code != RESET_EXIT:
+        # A reset on purpose, or the stub watchdog's: the board starts again.
+        if code != RESET_EXIT and not (folder / WDT_MARK).exists():
             return code
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from propnet_tool.build import FIRMWARE, STUBS
-from propnet_tool.simulate import RESET_EXIT, command, micropython, prepare
+from propnet_tool.simulate import RESET_EXIT, WDT_MARK, command, micropython, prepare
 
 from .procs import Process
 
@@ -38,7 +38,10 @@ class VirtualProp:
         run_env.update(env or {})
         # As `propnet-firmware simulate` does: a reboot (exit code RESET_EXIT)
         # starts the prop again, like a board coming back after machine.reset().
-        loop = f'while :; do "$@"; code=$?; [ "$code" -eq {RESET_EXIT} ] || exit "$code"; done'
+        loop = (
+            f'while :; do "$@"; code=$?; [ "$code" -eq {RESET_EXIT} ] || '
+            f'[ -e {WDT_MARK} ] || exit "$code"; done'
+        )
         self.process = Process(
             path.stem,
             ["sh", "-c", loop, "prop", *argv],
