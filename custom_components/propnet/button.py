@@ -18,6 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import PropEntity, async_register_platform
 from .hub.hub import KEY_IDENTIFY, KEY_RESTART, PropHub
+from .protocol.announce import Announce
 from .protocol.commands import ACTION_IDENTIFY, ACTION_PRESS, ACTION_REBOOT
 from .runtime import PropsConfigEntry
 
@@ -29,6 +30,7 @@ class PropActionDescription(ButtonEntityDescription):
     """A button PropNet gives every prop, and what pressing it does."""
 
     press_fn: Callable[[PropHub, str], Awaitable[Any]]
+    exists_fn: Callable[[Announce], bool] = lambda _: True
 
 
 PROP_ACTIONS: tuple[PropActionDescription, ...] = (
@@ -38,6 +40,7 @@ PROP_ACTIONS: tuple[PropActionDescription, ...] = (
         device_class=ButtonDeviceClass.IDENTIFY,
         entity_category=EntityCategory.CONFIG,
         press_fn=lambda hub, prop_id: hub.async_command(prop_id, ACTION_IDENTIFY),
+        exists_fn=lambda announce: announce.identify,
     ),
     PropActionDescription(
         key=KEY_RESTART,
@@ -60,8 +63,12 @@ async def async_setup_entry(
 
     @callback
     def add_prop_buttons(prop_id: str) -> None:
+        announce = hub.props[prop_id].announce
+        assert announce is not None
         async_add_entities(
-            PropActionButton(hub, prop_id, description) for description in PROP_ACTIONS
+            PropActionButton(hub, prop_id, description)
+            for description in PROP_ACTIONS
+            if description.exists_fn(announce)
         )
 
     hub.register_prop_added(add_prop_buttons)

@@ -256,9 +256,7 @@ class Node:
         elif action == "ping":
             pass
         elif action == "identify":
-            if self.led is not None:
-                self.led.identify_ms = IDENTIFY_MS
-            self.log("info", "identify")
+            self.identify()
         elif action == "announce":
             self.republish()
         elif action == "reboot":
@@ -272,6 +270,20 @@ class Node:
                 "unsupported_action", action + " is not an action of " + self.id
             )
         return None
+
+    def identify(self):
+        """Blink the status LED, else the first light, else beep the first siren."""
+        if self.led is not None:
+            self.led.identify_ms = IDENTIFY_MS
+        else:
+            for comp in self.order:
+                if comp.identify():
+                    break
+            else:
+                raise CommandError(
+                    "unsupported_action", self.id + " has no LED, light or siren"
+                )
+        self.log("info", "identify")
 
     # Firmware updates
 
@@ -376,7 +388,9 @@ class Node:
             state = update.trial()
             if state is not None and self.safe_mode:
                 # An update whose config cannot be read is not one to keep.
-                self.log("error", "update started in safe mode; restarting to roll back")
+                self.log(
+                    "error", "update started in safe mode; restarting to roll back"
+                )
                 asyncio.create_task(self.reboot())
             elif state is not None:
                 asyncio.create_task(self._trial(state))

@@ -461,6 +461,9 @@ def compile_config(
     announce.setdefault("manufacturer", "PropNet")
     announce.setdefault("sw_version", firmware_version())
     announce["entities"] = b.entities
+    if not led and not any(c["kind"] in ("light", "siren") for c in b.components):
+        # Nothing to blink or beep: the hub shows no Identify button.
+        announce["identify"] = False
     if not ctx.problems:
         try:
             contract.parse_announce(json.dumps(announce), prop_id)

@@ -347,3 +347,14 @@ def test_a_build_carries_the_modules_its_components_need(tmp_path: Path) -> None
     manifest = build(config, tmp_path / "out", mpy=False)
     parts = {Path(p).name for p in manifest if "/components/" in p}
     assert parts == {"__init__.py", "distance.py", "sensor.py"}
+
+
+def test_a_prop_with_nothing_to_blink_says_it_cannot_identify(tmp_path: Path) -> None:
+    """No status LED, light or siren: the announce says so; any of them, it does not."""
+    path = tmp_path / "prop.yaml"
+    path.write_text(components(STEPPER + "}"))
+    assert compile_config(path)["announce"]["identify"] is False
+    path.write_text(components(STEPPER + "}", "  - {type: light, key: l, pins: [4]}"))
+    assert "identify" not in compile_config(path)["announce"]
+    path.write_text(HEAD + "status_led: {pin: 2}\ncomponents:\n" + STEPPER + "}\n")
+    assert "identify" not in compile_config(path)["announce"]

@@ -235,3 +235,15 @@ async def test_install_through_the_scripted_prop_sends_the_build(
     assert actions == ["update_begin", "update_chunk", "update_chunk", "update_commit"]
     chunk = prop.commands[1]["params"]
     assert (chunk["path"], chunk["offset"]) == ("prop.json", 0)
+
+
+async def test_a_prop_that_cannot_identify_gets_no_identify_button(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """identify: false in the announce: Restart and Firmware, but no Identify."""
+    door = Prop(hass, prop_id="door", name="Door", entities=[], mac="a4:cf:12:00:00:03")
+    door.announcement["identify"] = False
+    await door.connect()
+    assert hass.states.get("button.door_identify") is None
+    assert hass.states.get("button.door_restart") is not None
+    assert hass.states.get("update.door_firmware") is not None

@@ -86,6 +86,8 @@ class Announce:
     mac: str | None = None
     ip: str | None = None
     url: str | None = None
+    # False when the prop has nothing to identify itself with (no LED, light or siren).
+    identify: bool = True
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def entity(self, key: str) -> EntitySpec | None:
@@ -280,5 +282,6 @@ def parse_announce(
         mac=f.text("mac"),
         ip=f.text("ip"),
         url=f.text("url"),
+        identify=f.flag("identify", default=True),
         warnings=tuple(warnings),
     )

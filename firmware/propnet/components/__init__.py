@@ -42,6 +42,10 @@ class Component:
     def safe(self):
         """Put outputs into their safe state (before a restart or in safe mode)."""
 
+    def identify(self):
+        """Show which prop this is (blink, beep); return False if this part cannot."""
+        return False
+
     def act(self, op, arg):
         """Start a sequence step's ``op`` (move, play, stop, home) or raise CommandError."""
         raise CommandError(

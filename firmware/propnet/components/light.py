@@ -6,6 +6,7 @@ import json
 from . import CommandError, Component as Base, flag, number
 
 STEP_MS = 20
+IDENTIFY_BLINKS = 10
 
 
 def _level_list(value, size):
@@ -120,6 +121,20 @@ class Component(Base):
         else:
             for ch, v in zip(self.channels, levels):
                 ch.duty_u16(int(v * 257 + 0.5))
+
+    def identify(self):
+        """Blink at full for a few seconds, then show the light's own state again."""
+        if self._task is not None:
+            self._task.cancel()
+        self._task = asyncio.create_task(self._blink())
+        return True
+
+    async def _blink(self):
+        for i in range(IDENTIFY_BLINKS * 2):
+            self._write([0.0 if i % 2 else 255.0] * self.width)
+            await asyncio.sleep_ms(250)
+        self._write(self._target())
+        self._task = None
 
     def command(self, action, value, params):
         """Accept ``set`` with a partial Light object and an optional ``transition``."""

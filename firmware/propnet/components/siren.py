@@ -60,6 +60,11 @@ class Component(Base):
             self.on = False
             self.node.changed(self.key)
 
+    def identify(self):
+        """Beep the default tone briefly."""
+        self.play(duration=0.3)
+        return True
+
     def command(self, action, value, params):
         """Accept ``set`` with ``{"on": bool, "tone": str, "duration": s}``."""
         if action != "set":

@@ -350,4 +350,43 @@ def rgb_sender_sends_changes_with_ulids_at_a_limited_rate():
     eq(len(pending["cmdId"]), 26, "ULID")
 
 
+@test
+def identify_blinks_a_light_when_there_is_no_status_led():
+    n = node([{"kind": "light", "type": "light", "key": "eyes", "pins": [25]}])
+    del machine.PWM.history[:]
+
+    async def go():
+        n._dispatch({"action": "identify"})
+        await settle(600)
+        eq(
+            n.status(),
+            {"eyes": {"on": False, "brightness": 255}},
+            "the state is untouched",
+        )
+        levels = [d for p, d in machine.PWM.history if p == 25]
+        eq(levels[:3], [65535, 0, 65535], "full, dark, full")
+        await settle(5000)
+        eq(machine.PWM.duty[25], 0, "back to the light's own state: off")
+
+    asyncio.run(go())
+
+
+@test
+def identify_beeps_a_siren_or_says_it_cannot():
+    n = node([{"kind": "siren", "type": "siren", "key": "s", "tones": {"beep": 4}}])
+
+    async def go():
+        n._dispatch({"action": "identify"})
+        await settle(20)
+        eq(machine.pins[4], 1, "the trigger pin pulses")
+        eq(n.status(), {"s": True}, "sounding")
+        await settle(400)
+        eq(n.status(), {"s": False}, "a short beep")
+
+    asyncio.run(go())
+    bare = node([{"kind": "switch", "type": "switch", "key": "lid", "pin": 23}])
+    raises("unsupported_action", bare._dispatch, {"action": "identify"})
+    eq(machine.pins[23], 0, "nothing moved")
+
+
 run()
