@@ -22,6 +22,7 @@ from .lighting.http import async_setup_api
 from .runtime import PropNetConfigEntry, lighting_of_device, prop_of_device
 from .services import async_setup_services
 from .voice import async_setup_voice
+from .websocket import async_setup_websocket
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 LIGHTING_PLATFORMS = [Platform.LIGHT, Platform.NUMBER, Platform.SENSOR]
@@ -30,6 +31,7 @@ LIGHTING_PLATFORMS = [Platform.LIGHT, Platform.NUMBER, Platform.SENSOR]
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register PropNet's actions and API, and its Assist sentences once Assist runs."""
     async_setup_services(hass)
+    async_setup_websocket(hass)
     await async_install_blueprints(hass)
     if "http" in hass.config.components:
         async_setup_api(hass)

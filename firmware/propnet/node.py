@@ -16,6 +16,8 @@ from .mqtt import MQTTClient
 
 LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40}
 IDENTIFY_MS = 5000
+# Log lines kept while offline, sent when the broker is back.
+HELD_LOGS = 16
 
 
 def _correlation_id(value):
@@ -41,6 +43,8 @@ class Node:
         self.guard = guard
         self.safe_mode = guard is not None and guard.safe_mode
         self.log_level = LEVELS[cfg.get("log_level", "info")]
+        self.held = []
+        self.held_dropped = 0
         self.drops = {}
         self.handlers = {}
         self.commands = 0
@@ -123,12 +127,19 @@ class Node:
         self.client.subscribe(topic, 1)
 
     def log(self, level, msg):
-        """Print, and publish to the log topic while connected (logs are not queued)."""
+        """Print, and publish to the log topic; offline, keep the last few lines."""
         if LEVELS.get(level, 20) < self.log_level:
             return
         print(level, msg)
-        if self.client.connected if hasattr(self, "client") else False:
+        if not hasattr(self, "client"):
+            return
+        if self.client.connected:
             self.client.publish(self.topic("log"), {"level": level, "msg": msg})
+            return
+        if len(self.held) >= HELD_LOGS:
+            self.held.pop(0)
+            self.held_dropped += 1
+        self.held.append((level, msg))
 
     def drop(self, reason):
         """Count a message dropped for ``reason``; the first of each kind is logged."""
@@ -183,6 +194,17 @@ class Node:
         return text[:-1] + "," + json.dumps(extra)[1:]
 
     def _births(self):
+        # Lines logged while offline go out after the births, marked as such.
+        if self.held_dropped:
+            self.held.insert(
+                0, ("warning", "%d older lines were dropped" % self.held_dropped)
+            )
+        for level, msg in self.held:
+            self.client.publish(
+                self.topic("log"), {"level": level, "msg": "(while offline) " + msg}
+            )
+        self.held = []
+        self.held_dropped = 0
         return [
             (self.topic("availability"), "online", True, 1),
             (self.topic("announce"), self.announce(), True, 1),
@@ -259,6 +281,15 @@ class Node:
             self.identify()
         elif action == "announce":
             self.republish()
+        elif action == "log_level":
+            params = cmd.get("params")
+            level = params.get("level") if isinstance(params, dict) else None
+            if level not in LEVELS:
+                raise CommandError(
+                    "bad_value", "level must be one of " + ", ".join(LEVELS)
+                )
+            self.log_level = LEVELS[level]
+            self.log("info", "log level " + level)
         elif action == "reboot":
             asyncio.create_task(self.reboot())
         elif action.startswith("update_"):

@@ -25,6 +25,16 @@ from .kinds import (
 from .loader import ConfigError, LineDict, LineList, load
 from .sequences import filters, steps
 
+BUILT_IN_ACTIONS = (
+    "set",
+    "press",
+    "ping",
+    "identify",
+    "reboot",
+    "announce",
+    "log_level",
+)
+
 
 @dataclass
 class Build:
@@ -429,7 +439,7 @@ def compile_config(
             ctx.error(
                 named_raw, name, f"actions.{name}: names follow the entity key rule"
             )
-        if name in ("set", "press", "ping", "identify", "reboot", "announce"):
+        if name in BUILT_IN_ACTIONS:
             ctx.error(named_raw, name, f"actions.{name}: is a built-in command")
     named: dict[str, Any] = {}
     for name, sequence in named_raw.items():

@@ -6,7 +6,7 @@ props, listeners and drops); registries and commands live in their own modules.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
 from datetime import timedelta
@@ -23,6 +23,7 @@ from homeassistant.components.switch import SwitchDeviceClass
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN, EVENT_PROPNET, LOGGER
 from ..protocol.announce import (
@@ -62,6 +63,7 @@ from .registry import (
     HUB_KEYS,
     KEY_FIRMWARE,
     KEY_IDENTIFY,
+    KEY_LOG_LEVEL,
     KEY_RESTART,
     Prop,
     Registries,
@@ -80,9 +82,19 @@ MAX_PROPS: Final = 1024
 # Status messages kept for a prop whose announce has not arrived yet; the
 # broker sends retained messages of different topics in no fixed order.
 MAX_EARLY_STATUS: Final = 4
+# Log lines kept per prop for diagnostics and for whoever starts watching.
+LOG_LINES: Final = 100
 # How often storms of dropped messages are summed up in the log.
 DROP_SUMMARY_INTERVAL: Final = timedelta(seconds=60)
-__all__ = ["HUB_KEYS", "KEY_FIRMWARE", "KEY_IDENTIFY", "KEY_RESTART", "Prop", "PropHub"]
+__all__ = [
+    "HUB_KEYS",
+    "KEY_FIRMWARE",
+    "KEY_IDENTIFY",
+    "KEY_LOG_LEVEL",
+    "KEY_RESTART",
+    "Prop",
+    "PropHub",
+]
 
 _LEVELS: Final = {
     "debug": logging.DEBUG,
@@ -114,6 +126,11 @@ class PropHub:
         self._prop_added: list[Callable[[str], None]] = []
         self._listeners: dict[str, dict[str, Listener]] = defaultdict(dict)
         self._event_listeners: dict[tuple[str, str], EventListener] = {}
+        # The last lines each prop logged, and who watches them live.
+        self.logs: dict[str, deque[dict[str, Any]]] = {}
+        self._log_watchers: dict[str, list[Callable[[dict[str, Any]], None]]] = (
+            defaultdict(list)
+        )
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._handlers: dict[str, Callable[[Prop, bytes, bool], None]] = {
             TOPIC_ANNOUNCE: self._on_announce,
@@ -405,6 +422,27 @@ class PropHub:
     def _on_log(self, prop: Prop, payload: bytes, retain: bool) -> None:
         line = parse_log(payload)
         LOGGER.getChild(f"props.{prop.id}").log(_LEVELS[line.level], "%s", line.msg)
+        entry = {
+            "time": dt_util.utcnow().isoformat(),
+            "level": line.level,
+            "msg": line.msg,
+        }
+        self.logs.setdefault(prop.id, deque(maxlen=LOG_LINES)).append(entry)
+        for watcher in list(self._log_watchers.get(prop.id, ())):
+            watcher(entry)
+
+    @callback
+    def async_watch_log(
+        self, prop_id: str, watcher: Callable[[dict[str, Any]], None]
+    ) -> CALLBACK_TYPE:
+        """Call ``watcher`` with each line ``prop_id`` logs from now on."""
+        self._log_watchers[prop_id].append(watcher)
+
+        @callback
+        def stop() -> None:
+            self._log_watchers[prop_id].remove(watcher)
+
+        return stop
 
     @callback
     def _on_connection(self, connected: bool) -> None:
@@ -505,4 +543,5 @@ class PropHub:
             "online": prop.online,
             "announce": None if prop.announce is None else asdict(prop.announce),
             "values": dict(prop.values),
+            "log": list(self.logs.get(prop_id, ())),
         }

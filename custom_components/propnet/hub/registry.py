@@ -24,7 +24,8 @@ DUPLICATE_WINDOW: Final = 600.0
 KEY_IDENTIFY: Final = "$identify"
 KEY_RESTART: Final = "$restart"
 KEY_FIRMWARE: Final = "$firmware"
-HUB_KEYS: Final = (KEY_IDENTIFY, KEY_RESTART, KEY_FIRMWARE)
+KEY_LOG_LEVEL: Final = "$log_level"
+HUB_KEYS: Final = (KEY_IDENTIFY, KEY_RESTART, KEY_FIRMWARE, KEY_LOG_LEVEL)
 PROP_ISSUES: Final = ("unsupported_version", "duplicate_id")
 
 

@@ -13,6 +13,8 @@ ACTION_PING: Final = "ping"
 ACTION_IDENTIFY: Final = "identify"
 ACTION_REBOOT: Final = "reboot"
 ACTION_ANNOUNCE: Final = "announce"
+# Sets how much a prop logs until it restarts (params: {"level": ...}).
+ACTION_LOG_LEVEL: Final = "log_level"
 ACK_TIMEOUT: Final = 5.0
 
 _CROCKFORD: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -161,6 +161,41 @@ def the_connection_sends_births_in_the_contracts_order():
 
 
 @test
+def lines_logged_offline_go_out_after_the_births_and_the_ring_is_bounded():
+    n = node(COFFIN, SCARE)
+    for i in range(20):
+        n.log("warning", "line %d" % i)
+    n.log("debug", "below the level: not kept")
+    eq(len(n.held), 16, "a small ring")
+    eq(n.held_dropped, 4, "the oldest dropped and counted")
+    n._births()
+    lines = [m["msg"] for m in queued(n, "log")]
+    eq(lines[0], "(while offline) 4 older lines were dropped", "the count first")
+    eq(lines[1], "(while offline) line 4", "then the oldest kept")
+    eq(lines[-1], "(while offline) line 19", "the newest last")
+    eq((n.held, n.held_dropped), ([], 0), "sent once")
+
+
+@test
+def the_log_level_changes_at_run_time():
+    n = node(COFFIN, SCARE)
+    n.log("debug", "hidden")
+    eq(n.held, [], "info by default")
+    a = cmd(
+        n, {"action": "log_level", "params": {"level": "debug"}, "correlation_id": "l1"}
+    )
+    eq(a["ok"], True, "accepted")
+    n.log("debug", "shown")
+    eq(n.held[-1], ("debug", "shown"), "debug lines now")
+    a = cmd(
+        n, {"action": "log_level", "params": {"level": "loud"}, "correlation_id": "l2"}
+    )
+    eq((a["ok"], a["error"]), (False, "bad_value"), "an unknown level")
+    a = cmd(n, {"action": "log_level", "correlation_id": "l3"})
+    eq(a["error"], "bad_value", "no level")
+
+
+@test
 def offline_telemetry_and_status_keep_the_newest_and_events_queue():
     n = node(COFFIN, SCARE)
     n.telemetry("a", 1)

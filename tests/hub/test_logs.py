@@ -1,0 +1,94 @@
+"""Stories of a prop's log: its level from Home Assistant, and its lines watched live."""
+
+from __future__ import annotations
+
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+
+from custom_components.propnet.const import DOMAIN
+
+from .prop import Prop
+
+LOG_LEVEL = "select.coffin_jumper_log_level"
+
+
+async def enable(hass: HomeAssistant, entry: MockConfigEntry, entity_id: str) -> None:
+    """Enable a disabled-by-default entity as the entity settings dialog does."""
+    er.async_get(hass).async_update_entity(entity_id, disabled_by=None)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def test_the_log_level_is_set_from_home_assistant_until_the_prop_restarts(
+    hass: HomeAssistant, entry: MockConfigEntry, prop: Prop
+) -> None:
+    """Disabled at first; once enabled, choosing Debug sends log_level; a restart forgets it."""
+    registry_entry = er.async_get(hass).async_get(LOG_LEVEL)
+    assert registry_entry is not None
+    assert registry_entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert registry_entry.entity_category == "diagnostic"
+    await enable(hass, entry, LOG_LEVEL)
+    await prop.connect()
+    assert hass.states.get(LOG_LEVEL).state == "unknown"  # type: ignore[union-attr]
+    await hass.services.async_call(
+        "select",
+        "select_option",
+        {ATTR_ENTITY_ID: LOG_LEVEL, "option": "debug"},
+        blocking=True,
+    )
+    assert prop.commands[-1]["action"] == "log_level"
+    assert prop.commands[-1]["params"] == {"level": "debug"}
+    assert hass.states.get(LOG_LEVEL).state == "debug"  # type: ignore[union-attr]
+    prop.go_offline()
+    await hass.async_block_till_done()
+    await prop.connect()
+    assert hass.states.get(LOG_LEVEL).state == "unknown"  # type: ignore[union-attr]
+
+
+async def test_a_props_log_is_watched_live_over_the_websocket(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    prop: Prop,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    """Subscribe by device: the recent lines first, then each new one; other props' lines not."""
+    prop.send("log", {"level": "warning", "msg": "lid jammed"})
+    await hass.async_block_till_done()
+    device = dr.async_get(hass).async_get_device(
+        identifiers={(DOMAIN, "propnet/coffin_jumper")}
+    )
+    assert device is not None
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {"type": "propnet/log/subscribe", "device_id": device.id}
+    )
+    result = await client.receive_json()
+    assert result["success"] is True
+    first = await client.receive_json()
+    assert first["event"]["msg"] == "lid jammed"
+    assert first["event"]["level"] == "warning"
+    other = Prop(hass, prop_id="skull", name="Skull", mac="a4:cf:12:00:00:09")
+    await other.connect()
+    other.send("log", {"level": "info", "msg": "not this one"})
+    prop.send("log", {"level": "info", "msg": "identify"})
+    await hass.async_block_till_done()
+    second = await client.receive_json()
+    assert second["event"]["msg"] == "identify"
+
+
+async def test_watching_a_device_that_is_no_prop_is_an_error(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    """An unknown device id gets not_a_prop."""
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {"type": "propnet/log/subscribe", "device_id": "nope"}
+    )
+    result = await client.receive_json()
+    assert result["success"] is False
+    assert result["error"]["code"] == "not_a_prop"
