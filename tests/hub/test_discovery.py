@@ -42,6 +42,7 @@ async def test_a_prop_becomes_a_device_with_its_entities(
         "event.coffin_jumper_scared",
         "light.coffin_jumper_eyes",
         "number.coffin_jumper_delay",
+        "select.coffin_jumper_log_level",
         "select.coffin_jumper_mode",
         "sensor.coffin_jumper_rssi",
         "sensor.coffin_jumper_triggers",
