@@ -143,6 +143,7 @@ class MQTTClient:
         backoff_ms=(100, 1000),
         ack_timeout_ms=5000,
         log=None,
+        ssl=None,
     ):
         """Describe the connection; nothing happens until ``run`` is awaited."""
         self.client_id = client_id
@@ -158,6 +159,7 @@ class MQTTClient:
         self.backoff_ms = backoff_ms
         self.ack_timeout_ms = ack_timeout_ms
         self._log = log or (lambda level, msg: None)
+        self.ssl = ssl
         self.subs = []
         self.ready = None
         self.connected = False
@@ -265,9 +267,12 @@ class MQTTClient:
     async def _connect(self):
         # Every step has a time limit: an access point or broker that stops
         # answering without closing must not hold the prop forever.
-        reader, writer = await asyncio.wait_for_ms(
-            asyncio.open_connection(self.server, self.port), CONNECT_MS
-        )
+        if self.ssl is None:
+            opening = asyncio.open_connection(self.server, self.port)
+        else:
+            # The handshake checks the broker's certificate against the CA.
+            opening = asyncio.open_connection(self.server, self.port, ssl=self.ssl)
+        reader, writer = await asyncio.wait_for_ms(opening, CONNECT_MS)
         try:
             writer.s.setsockopt(_IPPROTO_TCP, _TCP_NODELAY, 1)
         except Exception:  # noqa: BLE001, S110 - the port may not allow it

@@ -29,6 +29,17 @@ def _correlation_id(value):
     return value
 
 
+def _tls(mqtt):
+    """Return a TLS context that trusts only the broker's CA (ca.der from the build)."""
+    import ssl
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    with open(mqtt.get("ca", "ca.der"), "rb") as f:
+        ctx.load_verify_locations(cadata=f.read())
+    return ctx
+
+
 class Node:
     """One prop: builds its components and keeps it on the contract, online or not."""
 
@@ -85,6 +96,7 @@ class Node:
             on_message=self._on_message,
             on_connect=self._births,
             log=self.log,
+            ssl=_tls(m) if m.get("tls") else None,
         )
         self.client.ready = self._net_up
         self.subscribe(self.topic("cmd"), self._on_cmd)

@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from .contract import ROOT, transfer
-from .schema import compile_config, plain
+from .schema import FILES, compile_config, plain
 
 FIRMWARE = ROOT / "firmware"
 LIBRARY = FIRMWARE / "propnet"
@@ -93,10 +93,13 @@ def build(
         shutil.rmtree(out)
     out.mkdir(parents=True)
     announce = prop.pop("announce")
+    extra_files = prop.pop(FILES, {})
     (out / "announce.json").write_text(
         json.dumps(plain(announce), separators=(",", ":"))
     )
     (out / "prop.json").write_text(json.dumps(plain(prop), separators=(",", ":")))
+    for name, data in extra_files.items():
+        (out / name).write_bytes(data)
     # What safe mode needs to get online when prop.json cannot be read.
     rescue = {k: prop[k] for k in RESCUE if prop.get(k) is not None}
     (out / "net.json").write_text(json.dumps(plain(rescue), separators=(",", ":")))

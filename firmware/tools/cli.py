@@ -10,7 +10,7 @@ import sys
 from .build import BuildError, build
 from .deploy import DeployError, deploy
 from .loader import ConfigError
-from .schema import compile_config, plain
+from .schema import FILES, compile_config, plain
 from .simulate import simulate
 from .update import PropLink, UpdateError, files_to_send, push
 
@@ -98,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             for config in (c for c in args.configs if c.name != "secrets.yaml"):
                 prop = compile_config(config)
                 if args.show:
-                    print(json.dumps(plain(prop), indent=2))
+                    shown = {k: v for k, v in prop.items() if k != FILES}
+                    print(json.dumps(plain(shown), indent=2))
                 print(f"{config}: ok ({len(prop['announce']['entities'])} entities)")
             return 0
         if args.command == "build":

@@ -238,6 +238,8 @@ MQTT: dict[str, Check] = {
     "user": text,
     "password": text,
     "keepalive": whole(5, 600),
+    "tls": flag,
+    "ca": text,
 }
 WIFI: dict[str, Check] = {"ssid": text, "password": text}
 LED: dict[str, Check] = {"pin": PIN, "invert": flag}

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import json
 from pathlib import Path
 import re
+import ssl
 from typing import Any
 
 from .checks import PIN, BadValueError, Ctx, anything, section, text
@@ -25,6 +26,9 @@ from .kinds import (
 from .loader import ConfigError, LineDict, LineList, load
 from .sequences import filters, steps
 
+# The broker's CA certificate on the board, and where compile_config hands files to the build.
+CA_FILE = "ca.der"
+FILES = "_files"
 BUILT_IN_ACTIONS = (
     "set",
     "press",
@@ -398,6 +402,8 @@ def compile_config(
         required=("host",),
         label="mqtt.",
     )
+    files: dict[str, bytes] = {}
+    _tls(ctx, raw.get("mqtt"), mqtt, path, files)
     wifi = None
     if "wifi" in raw:
         wifi = section(
@@ -486,6 +492,8 @@ def compile_config(
         "prefix": prefix,
         "announce": announce,
         "mqtt": mqtt,
+        # Files the build puts beside prop.json (the broker's CA certificate).
+        FILES: files,
         "wifi": wifi,
         "status_led": led,
         "components": b.components,
@@ -502,6 +510,36 @@ def compile_config(
             else:
                 out[part] = values
     return out
+
+
+def _tls(
+    ctx: Ctx, raw: Any, mqtt: dict[str, Any], config: Path, files: dict[str, bytes]
+) -> None:
+    """Check mqtt.tls and mqtt.ca; the CA goes to the board as DER, which MicroPython reads."""
+    if "ca" in mqtt and not mqtt.get("tls"):
+        ctx.error(raw, "ca", "mqtt.ca: only used with tls: true")
+    if not mqtt.get("tls"):
+        return
+    mqtt.setdefault("port", 8883)
+    if "ca" not in mqtt:
+        ctx.error(
+            raw,
+            "tls",
+            "mqtt.ca: needed with tls: the prop has no certificate store of its own",
+        )
+        return
+    ca_path = (config.parent / mqtt["ca"]).resolve()
+    try:
+        pem = ca_path.read_text(encoding="ascii")
+        der = ssl.PEM_cert_to_DER_cert(pem)
+    except OSError as err:
+        ctx.error(raw, "ca", f"mqtt.ca: cannot read {ca_path}: {err.strerror}")
+        return
+    except (ValueError, UnicodeDecodeError):
+        ctx.error(raw, "ca", f"mqtt.ca: {ca_path} is not a PEM certificate")
+        return
+    files[CA_FILE] = der
+    mqtt["ca"] = CA_FILE
 
 
 def firmware_version() -> str:

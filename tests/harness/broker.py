@@ -29,13 +29,20 @@ class Broker:
         port: int | None = None,
         users: dict[str, str] | None = None,
         acl: str | None = None,
+        tls: Path | None = None,
     ) -> None:
-        """Describe a broker under ``folder``; users and acl turn on passwords."""
+        """Describe a broker under ``folder``; users and acl turn on passwords.
+
+        ``tls`` (a folder with ca.pem, server.pem and server.key) adds a TLS
+        listener on ``tls_port`` beside the plain one.
+        """
         self.folder = folder
         self.port = port or free_port()
         self.host = LOOPBACK
         self.users = users or {}
         self.acl = acl
+        self.tls = tls
+        self.tls_port = free_port() if tls else None
         self.process = Process(
             "mosquitto",
             [mosquitto_binary(), "-c", str(folder / "mosquitto.conf")],
@@ -77,6 +84,13 @@ class Broker:
         if self.acl is not None:
             (self.folder / "acl").write_text(self.acl)
             lines.append(f"acl_file {self.folder / 'acl'}")
+        if self.tls is not None:
+            lines += [
+                f"listener {self.tls_port} {self.host}",
+                f"cafile {self.tls / 'ca.pem'}",
+                f"certfile {self.tls / 'server.pem'}",
+                f"keyfile {self.tls / 'server.key'}",
+            ]
         (self.folder / "mosquitto.conf").write_text("\n".join(lines) + "\n")
 
     def start(self, timeout: float = 10) -> Self:
