@@ -31,7 +31,7 @@ import tempfile
 import time
 
 from custom_components.propnet.protocol.commands import build_command, new_ulid
-from propnet_tool.build import STUBS
+from propnet_tool.build import STUBS, installed
 from propnet_tool.simulate import command, micropython, prepare
 from tests.harness.broker import Broker
 from tests.harness.procs import port_open, wait_until
@@ -48,8 +48,14 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def heap(broker: Broker, folder: Path, mpy: bool) -> dict[str, int]:
-    """Return the HEAP figures of bench/mp_heap.py for a coffin jumper build."""
+def heap(
+    broker: Broker, folder: Path, mpy: bool, romfs: bool = False
+) -> dict[str, int]:
+    """Return the HEAP figures of bench/mp_heap.py for a coffin jumper build.
+
+    With ``romfs`` the library is packed by ``mpremote romfs build --mpy``
+    and imported from that image, as a board with a ROM partition does.
+    """
     prepare(
         Path("firmware/props/coffin_jumper.yaml"),
         folder,
@@ -58,6 +64,25 @@ def heap(broker: Broker, folder: Path, mpy: bool) -> dict[str, int]:
         mpy=mpy,
         extra={"id": "coffin_heap"},
     )
+    if romfs:
+        mpremote = installed("mpremote")
+        if mpremote is None:
+            raise SystemExit("mpremote is not installed; run scripts/setup")
+        subprocess.run(
+            [
+                mpremote,
+                "romfs",
+                "--mpy",
+                "--output",
+                str(folder / "romfs.img"),
+                "build",
+                str(folder / "lib"),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        shutil.rmtree(folder / "lib")
     env = {"MICROPYPATH": f"{STUBS}:{folder / 'lib'}:.frozen", "PATH": "/usr/bin:/bin"}
     out = subprocess.run(
         [micropython(), str(BENCH / "mp_heap.py")],
@@ -184,6 +209,9 @@ LABELS = {
     "mpy_imported": "heap, coffin jumper from .mpy: imports (B)",
     "mpy_built": "heap, coffin jumper from .mpy: built (B)",
     "mpy_running": "heap, coffin jumper from .mpy: online and running (B)",
+    "rom_imported": "heap, coffin jumper from a ROMFS image: imports (B)",
+    "rom_built": "heap, coffin jumper from a ROMFS image: built (B)",
+    "rom_running": "heap, coffin jumper from a ROMFS image: online and running (B)",
     "wasm_imported": "heap, 32-bit wasm port from .py: imports (B)",
     "wasm_built": "heap, 32-bit wasm port from .py: built (B)",
     "start_to_online_ms": "start to retained online, process start included (ms)",
@@ -204,8 +232,9 @@ def run(broker: Broker, tmp: Path, pings: int) -> dict[str, float]:
     figures: dict[str, float] = {}
     source = heap(broker, tmp / "heap-py", mpy=False)
     compiled = heap(broker, tmp / "heap-mpy", mpy=True)
+    rom = heap(broker, tmp / "heap-rom", mpy=False, romfs=True)
     figures["client_connected"] = source["client_connected"]
-    for name, h in (("py", source), ("mpy", compiled)):
+    for name, h in (("py", source), ("mpy", compiled), ("rom", rom)):
         for part in ("imported", "built", "running"):
             figures[f"{name}_{part}"] = h[part]
     wasm = heap32(broker, tmp / "heap-wasm")

@@ -15,6 +15,20 @@ import machine  # noqa: F401
 import neopixel  # noqa: F401
 import network  # noqa: F401
 
+try:
+    with open("romfs.img", "rb") as f:
+        # On a board a ROMFS image is flash mapped into the address space and
+        # its bytecode runs in place; here it is one bytes object, read
+        # before the count starts, standing for that flash.
+        image = f.read()
+except OSError:
+    image = None
+if image is not None:
+    import vfs
+
+    vfs.mount(vfs.VfsRom(image), "/rom")
+    sys.path.insert(0, "/rom")
+
 gc.collect()
 start = gc.mem_alloc()
 from propnet.mqtt import MQTTClient
