@@ -48,6 +48,8 @@ class DFPlayer:
 
 
 def crc_a(data):
+    # Written again rather than imported from the firmware: the card checks
+    # the reader's CRC on its own, so a wrong one in the firmware fails here.
     crc = 0x6363
     for byte in data:
         b = byte ^ (crc & 0xFF)

@@ -3,59 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import RUN
-from tests.harness.broker import Broker
-from tests.harness.hass import Hass
+from tests.harness.firmware_stack import FirmwareStack, running
 from tests.harness.procs import wait_until
-from tests.harness.virtual_prop import VirtualProp
 from tests.harness.ws import HassWebSocket
 
 LID = "switch.coffin_jumper_lid"
 
 
-class FirmwareStack:
-    """A broker, Home Assistant with PropNet, and the coffin jumper on MicroPython."""
-
-    def __init__(self, folder: Path) -> None:
-        """Start everything; the prop starts powered on."""
-        self.broker = Broker(folder / "broker").start()
-        self.hass = Hass(folder / "hass", RUN).prepare().start()
-        self.hass.ensure_mqtt(self.broker.host, self.broker.port)
-        result = self.hass.config_flow(
-            "propnet", {"next_step_id": "props"}, {"prefix": "propnet"}
-        )
-        assert result["type"] == "create_entry", result
-        self.prop = VirtualProp(
-            "coffin_jumper", folder / "flash", self.broker.host, self.broker.port
-        ).start()
-
-    def wait_state(
-        self, entity_id: str, want: str, timeout: float = 20
-    ) -> dict[str, Any]:
-        """Wait until ``entity_id`` is ``want``."""
-        return self.hass.wait_state(entity_id, want, timeout, self.prop.tail())
-
-    def stop(self) -> None:
-        """Stop the prop, hass and the broker."""
-        self.prop.stop()
-        self.hass.stop()
-        self.broker.stop()
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirmwareStack]:
     """Start one stack for this module's stories, which run in order."""
-    import pytest_socket
-
-    pytest_socket.enable_socket()
-    running = FirmwareStack(tmp_path_factory.mktemp("firmware"))
-    yield running
-    running.stop()
+    with running(tmp_path_factory) as started:
+        yield started
 
 
 def test_the_firmware_prop_appears_with_its_entities(stack: FirmwareStack) -> None:

@@ -11,37 +11,26 @@ import shutil
 from typing import Any
 
 import pytest
+import pytest_socket
 
 from propnet_tool.contract import transfer
 from propnet_tool.schema import firmware_version
 from propnet_tool.simulate import prepare
-from tests.e2e.conftest import RUN
-from tests.harness.broker import Broker
-from tests.harness.hass import Hass
-from tests.harness.virtual_prop import PROPS, VirtualProp
+from tests.harness.firmware_stack import FirmwareStack
+from tests.harness.virtual_prop import PROPS
 from tests.harness.ws import HassWebSocket
 
 FIRMWARE = "update.coffin_jumper_firmware"
 NOTES = "Faster lid.\nThe eyes glow longer."
 
 
-class UpdateStack:
-    """A broker, Home Assistant with PropNet, and the coffin jumper running its firmware."""
+class UpdateStack(FirmwareStack):
+    """The firmware stack, with builds put where Home Assistant looks for them."""
 
-    def __init__(self, folder: Path) -> None:
-        """Start everything; builds go where Home Assistant looks for them."""
-        self.folder = folder
-        self.broker = Broker(folder / "broker").start()
-        self.hass = Hass(folder / "hass", RUN).prepare().start()
-        self.hass.ensure_mqtt(self.broker.host, self.broker.port)
-        result = self.hass.config_flow(
-            "propnet", {"next_step_id": "props"}, {"prefix": "propnet"}
-        )
-        assert result["type"] == "create_entry", result
-        self.prop = VirtualProp(
-            "coffin_jumper", folder / "flash", self.broker.host, self.broker.port
-        ).start()
-        self.builds = self.hass.config / "propnet" / "firmware" / "coffin_jumper"
+    @property
+    def builds(self) -> Path:
+        """Return the coffin jumper's firmware folder in Home Assistant's config."""
+        return self.hass.config / "propnet" / "firmware" / "coffin_jumper"
 
     def build(self, version: str, name: str, *, broken: bool = False) -> None:
         """Put a build of the coffin jumper, renamed and versioned, in the firmware folder."""
@@ -66,26 +55,18 @@ class UpdateStack:
         """Return the update entity's state."""
         return self.hass.states()[FIRMWARE]
 
-    def wait_state(self, want: str, timeout: float = 30) -> dict[str, Any]:
+    def wait_firmware(self, want: str, timeout: float = 30) -> dict[str, Any]:
         """Wait until the update entity is ``want``."""
-        return self.hass.wait_state(FIRMWARE, want, timeout, self.prop.tail())
-
-    def stop(self) -> None:
-        """Stop the prop, hass and the broker."""
-        self.prop.stop()
-        self.hass.stop()
-        self.broker.stop()
+        return self.wait_state(FIRMWARE, want, timeout)
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpdateStack]:
     """Start one stack for this module's stories, which run in order."""
-    import pytest_socket
-
     pytest_socket.enable_socket()
-    running = UpdateStack(tmp_path_factory.mktemp("update"))
-    yield running
-    running.stop()
+    started = UpdateStack(tmp_path_factory.mktemp("update"))
+    yield started
+    started.stop()
 
 
 async def _install(stack: UpdateStack) -> tuple[list[Any], str | None]:
@@ -119,7 +100,7 @@ async def _install(stack: UpdateStack) -> tuple[list[Any], str | None]:
 
 def test_the_update_entity_shows_the_installed_version(stack: UpdateStack) -> None:
     """No build waiting: the firmware the prop announces, up to date."""
-    firmware = stack.wait_state("off")
+    firmware = stack.wait_firmware("off")
     assert firmware["attributes"]["installed_version"] == firmware_version()
     assert firmware["attributes"]["latest_version"] == firmware_version()
 
@@ -130,7 +111,7 @@ def test_a_new_build_makes_an_update_available(stack: UpdateStack) -> None:
     stack.hass.post(
         "/api/services/homeassistant/update_entity", {"entity_id": FIRMWARE}
     )
-    firmware = stack.wait_state("on")
+    firmware = stack.wait_firmware("on")
     assert firmware["attributes"]["latest_version"] == "9.0.0"
     assert firmware["attributes"]["release_summary"] == "Faster lid."
 
@@ -149,7 +130,7 @@ def test_install_moves_progress_and_ends_on_the_new_version(stack: UpdateStack) 
     assert len(numbers) > 5, progress
     assert numbers == sorted(numbers), progress
     assert 0 < numbers[len(numbers) // 2] < 100, progress
-    firmware = stack.wait_state("off")
+    firmware = stack.wait_firmware("off")
     assert firmware["attributes"]["installed_version"] == "9.0.0"
     assert firmware["attributes"]["last_install"] == "kept 9.0.0"
     assert firmware["attributes"]["in_progress"] is False
@@ -163,11 +144,11 @@ def test_a_build_that_never_comes_online_rolls_back(stack: UpdateStack) -> None:
     stack.hass.post(
         "/api/services/homeassistant/update_entity", {"entity_id": FIRMWARE}
     )
-    stack.wait_state("on")
+    stack.wait_firmware("on")
     _, error = asyncio.run(_install(stack))
     assert error is not None
     assert "rolled the update back: the new firmware did not stay online" in error
-    firmware = stack.wait_state("on")
+    firmware = stack.wait_firmware("on")
     assert firmware["attributes"]["installed_version"] == "9.0.0"
     assert firmware["attributes"]["last_install"] == (
         "rolled back: the new firmware did not stay online"

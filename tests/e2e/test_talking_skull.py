@@ -4,63 +4,25 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from pathlib import Path
 import time
-from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import RUN
-from tests.harness.broker import Broker
-from tests.harness.hass import Hass
-from tests.harness.virtual_prop import VirtualProp
+from tests.harness.firmware_stack import FirmwareStack, running
 from tests.harness.ws import HassWebSocket
 
 PLAYING = "switch.talking_skull_voice_playing"
 JAW = "number.talking_skull_jaw"
 
 
-class SkullStack:
-    """A broker, Home Assistant with PropNet, and the talking skull on the unix port."""
-
-    def __init__(self, folder: Path) -> None:
-        """Start everything; the skull's DFPlayer is the unix port's simulated one."""
-        self.broker = Broker(folder / "broker").start()
-        self.hass = Hass(folder / "hass", RUN).prepare().start()
-        self.hass.ensure_mqtt(self.broker.host, self.broker.port)
-        result = self.hass.config_flow(
-            "propnet", {"next_step_id": "props"}, {"prefix": "propnet"}
-        )
-        assert result["type"] == "create_entry", result
-        self.prop = VirtualProp(
-            "talking_skull", folder / "flash", self.broker.host, self.broker.port
-        ).start()
-
-    def wait_state(
-        self, entity_id: str, want: str, timeout: float = 30
-    ) -> dict[str, Any]:
-        """Wait until ``entity_id`` is ``want``."""
-        return self.hass.wait_state(entity_id, want, timeout, self.prop.tail())
-
-    def stop(self) -> None:
-        """Stop the prop, hass and the broker."""
-        self.prop.stop()
-        self.hass.stop()
-        self.broker.stop()
-
-
 @pytest.fixture(scope="module")
-def skull(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SkullStack]:
+def skull(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirmwareStack]:
     """Start one stack for this module's stories, which run in order."""
-    import pytest_socket
-
-    pytest_socket.enable_socket()
-    running = SkullStack(tmp_path_factory.mktemp("skull"))
-    yield running
-    running.stop()
+    with running(tmp_path_factory, "talking_skull") as started:
+        yield started
 
 
-def test_the_skull_appears_with_its_voice_and_jaw(skull: SkullStack) -> None:
+def test_the_skull_appears_with_its_voice_and_jaw(skull: FirmwareStack) -> None:
     """Every entity of the config, each from its component, in its safe state."""
     jaw = skull.wait_state(JAW, "0.0")
     assert jaw["attributes"]["max"] == 45
@@ -80,7 +42,7 @@ def test_the_skull_appears_with_its_voice_and_jaw(skull: SkullStack) -> None:
 
 
 async def _states_while(
-    skull: SkullStack, entity_ids: tuple[str, ...], press: str, until: str
+    skull: FirmwareStack, entity_ids: tuple[str, ...], press: str, until: str
 ) -> list[tuple[str, str]]:
     """Press ``press`` and return every state change of ``entity_ids`` until ``until`` is off."""
     seen: list[tuple[str, str]] = []
@@ -108,7 +70,7 @@ async def _states_while(
     raise AssertionError(f"{until} never went on and off again: {seen}")
 
 
-def test_speak_runs_the_sequence_voice_jaw_and_eyes(skull: SkullStack) -> None:
+def test_speak_runs_the_sequence_voice_jaw_and_eyes(skull: FirmwareStack) -> None:
     """Speak: eyes on, the jaw gasps, both tracks play one after the other, eyes off."""
     seen = asyncio.run(
         _states_while(
@@ -132,7 +94,7 @@ def test_speak_runs_the_sequence_voice_jaw_and_eyes(skull: SkullStack) -> None:
     skull.wait_state(PLAYING, "off")
 
 
-def test_voice_and_jaw_are_driven_from_home_assistant(skull: SkullStack) -> None:
+def test_voice_and_jaw_are_driven_from_home_assistant(skull: FirmwareStack) -> None:
     """Choosing a track plays it; volume and jaw take the values set."""
     skull.hass.post(
         "/api/services/number/set_value",
