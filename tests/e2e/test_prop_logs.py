@@ -16,7 +16,7 @@ from tests.harness.ws import HassWebSocket
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirmwareStack]:
     """Start one stack for this module, with the coffin jumper online."""
-    with running(tmp_path_factory) as started:
+    with running(tmp_path_factory, proxied=True) as started:
         started.wait_state("switch.coffin_jumper_lid", "off")
         yield started
 
@@ -62,15 +62,17 @@ def test_identify_shows_up_in_the_live_log(stack: FirmwareStack) -> None:
     assert lines[-1] == "identify"
 
 
-def test_lines_logged_while_the_broker_was_away_arrive_when_it_is_back(
+def test_lines_logged_while_the_prop_was_offline_arrive_when_it_is_back(
     stack: FirmwareStack,
 ) -> None:
-    """The broker restarts: the prop's warning about it comes afterwards, marked as offline."""
+    """The prop's link drops for 3 s: its warning about it comes afterwards, marked as offline."""
+    proxy = stack.proxy
+    assert proxy is not None
 
     def bounce() -> None:
-        stack.broker.stop()
+        proxy.cut()
         time.sleep(3)
-        stack.broker.start()
+        proxy.heal()
 
     lines = asyncio.run(_watch(stack, bounce, "(while offline)", 90))
     assert "(while offline) broker connection lost" in lines[-1], lines

@@ -12,6 +12,7 @@ import pytest_socket
 
 from .broker import Broker
 from .hass import REPO, Hass
+from .proxy import StallingProxy
 from .virtual_prop import VirtualProp
 
 CACHE = REPO / ".run" / "cache"
@@ -20,8 +21,14 @@ CACHE = REPO / ".run" / "cache"
 class FirmwareStack:
     """What the end-to-end stories of a firmware prop run against; the prop starts powered on."""
 
-    def __init__(self, folder: Path, config: str = "coffin_jumper") -> None:
-        """Start the broker and hass, add PropNet, and start the prop built from ``config``."""
+    def __init__(
+        self, folder: Path, config: str = "coffin_jumper", *, proxied: bool = False
+    ) -> None:
+        """Start the broker and hass, add PropNet, and start the prop built from ``config``.
+
+        ``proxied`` puts a StallingProxy between the prop and the broker, so a
+        test can take the prop's link away while Home Assistant's stays.
+        """
         self.folder = folder
         self.broker = Broker(folder / "broker").start()
         self.hass = Hass(folder / "hass", CACHE).prepare().start()
@@ -30,8 +37,10 @@ class FirmwareStack:
             "propnet", {"next_step_id": "props"}, {"prefix": "propnet"}
         )
         assert result["type"] == "create_entry", result
+        self.proxy = StallingProxy(self.broker.port) if proxied else None
+        port = self.proxy.port if self.proxy else self.broker.port
         self.prop = VirtualProp(
-            config, folder / "flash", self.broker.host, self.broker.port
+            config, folder / "flash", self.broker.host, port
         ).start()
 
     def wait_state(
@@ -43,17 +52,22 @@ class FirmwareStack:
     def stop(self) -> None:
         """Stop the prop, hass and the broker."""
         self.prop.stop()
+        if self.proxy is not None:
+            self.proxy.close()
         self.hass.stop()
         self.broker.stop()
 
 
 @contextmanager
 def running(
-    tmp_path_factory: pytest.TempPathFactory, config: str = "coffin_jumper"
+    tmp_path_factory: pytest.TempPathFactory,
+    config: str = "coffin_jumper",
+    *,
+    proxied: bool = False,
 ) -> Iterator[FirmwareStack]:
     """Run a FirmwareStack for one test module (sockets on: module fixtures start first)."""
     pytest_socket.enable_socket()
-    stack = FirmwareStack(tmp_path_factory.mktemp(config), config)
+    stack = FirmwareStack(tmp_path_factory.mktemp(config), config, proxied=proxied)
     try:
         yield stack
     finally:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import selectors
 import socket
 import threading
-import time
 from types import TracebackType
 from typing import Self
 
@@ -14,7 +15,7 @@ from .procs import LOOPBACK, free_port
 class _Link:
     """One client connection and its connection to the server."""
 
-    def __init__(self, client: socket.socket, server: socket.socket) -> None:
+    def __init__(self, client: socket.socket, server: socket.socket | None) -> None:
         self.client = client
         self.server = server
         # Directions that no longer forward: "up" is client to server.
@@ -22,7 +23,11 @@ class _Link:
 
 
 class StallingProxy:
-    """Forwards to ``port``; ``stall`` makes today's connections go silent, one way or both."""
+    """Forwards to ``port``; ``stall`` makes today's connections go silent, one way or both.
+
+    One thread serves every connection (a selector), so a test that opens
+    connections does not leave threads behind.
+    """
 
     def __init__(self, port: int) -> None:
         """Listen on a free loopback port (``self.port``)."""
@@ -31,11 +36,13 @@ class StallingProxy:
         self.links: list[_Link] = []
         # New connections are accepted but never forwarded while set.
         self.black_hole = False
+        # New connections are closed at once while set (the network is down).
+        self.refusing = False
         self._listener = socket.create_server((LOOPBACK, self.port))
-        self._listener.settimeout(0.05)
+        self._listener.setblocking(False)
         self._stop = False
-        self._threads = [threading.Thread(target=self._accept, daemon=True)]
-        self._threads[0].start()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
 
     def __enter__(self) -> Self:
         """Use as a context manager."""
@@ -55,59 +62,75 @@ class StallingProxy:
         for link in self.links:
             link.stalled.update(directions)
 
+    def cut(self) -> None:
+        """Drop every connection and refuse new ones until ``heal``."""
+        self.refusing = True
+        for link in self.links:
+            for sock in (link.client, link.server):
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
+
+    def heal(self) -> None:
+        """Forward new connections again."""
+        self.refusing = False
+
     def close(self) -> None:
-        """Stop accepting and drop every connection."""
+        """Stop serving and drop every connection."""
         self._stop = True
-        for thread in self._threads:
-            thread.join(5)
+        self._thread.join(5)
         self._listener.close()
         for link in self.links:
             for sock in (link.client, link.server):
-                sock.close()
+                if sock is not None:
+                    sock.close()
 
-    def _accept(self) -> None:
-        while not self._stop:
-            try:
-                client, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            if self.black_hole:
-                # Keep it open and silent: a broker that took the connection and hung.
-                self.links.append(_Link(client, client))
-                continue
-            server = socket.create_connection((LOOPBACK, self.target))
-            link = _Link(client, server)
-            self.links.append(link)
-            for src, dst, direction in (
-                (client, server, "up"),
-                (server, client, "down"),
-            ):
-                thread = threading.Thread(
-                    target=self._pump, args=(link, src, dst, direction), daemon=True
-                )
-                self._threads.append(thread)
-                thread.start()
+    def _serve(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._listener, selectors.EVENT_READ)
+            while not self._stop:
+                for key, _ in selector.select(0.05):
+                    if key.fileobj is self._listener:
+                        self._accept(selector)
+                    else:
+                        self._forward(selector, key.data)
 
-    def _pump(
-        self, link: _Link, src: socket.socket, dst: socket.socket, direction: str
+    def _accept(self, selector: selectors.BaseSelector) -> None:
+        try:
+            client, _ = self._listener.accept()
+        except OSError:
+            return
+        if self.refusing:
+            client.close()
+            return
+        if self.black_hole:
+            # Kept open and silent: a broker that took the connection and hung.
+            self.links.append(_Link(client, None))
+            return
+        server = socket.create_connection((LOOPBACK, self.target))
+        link = _Link(client, server)
+        self.links.append(link)
+        selector.register(client, selectors.EVENT_READ, (link, client, server, "up"))
+        selector.register(server, selectors.EVENT_READ, (link, server, client, "down"))
+
+    @staticmethod
+    def _forward(
+        selector: selectors.BaseSelector,
+        data: tuple[_Link, socket.socket, socket.socket, str],
     ) -> None:
-        src.settimeout(0.05)
-        while not self._stop:
-            if direction in link.stalled:
-                # Not reading: the sender's data waits in buffers, unanswered.
-                time.sleep(0.05)
-                continue
-            try:
-                data = src.recv(65536)
-            except TimeoutError:
-                continue
-            except OSError:
+        link, src, dst, direction = data
+        if direction in link.stalled:
+            # Not reading any more: the sender's data waits in buffers, unanswered.
+            selector.unregister(src)
+            return
+        try:
+            chunk = src.recv(65536)
+            if chunk:
+                dst.sendall(chunk)
                 return
-            if not data:
-                return
-            try:
-                dst.sendall(data)
-            except OSError:
-                return
+        except OSError:
+            pass
+        for sock in (src, dst):
+            with contextlib.suppress(KeyError, ValueError):
+                selector.unregister(sock)
+            sock.close()
