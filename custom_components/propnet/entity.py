@@ -70,7 +70,8 @@ class PropEntity(Entity):
     @callback
     def _on_change(self) -> None:
         spec = self.hub.spec(self.prop_id, self.spec.key)
-        if spec is not None and spec != self.spec:
+        # Most changes are values: the spec is the very same object.
+        if spec is not None and spec is not self.spec and spec != self.spec:
             self.spec = spec
             self._apply_spec(spec)
             if self.registry_entry is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Final
 
 from .decode import Fields, ProtocolError, decode_object, invalid, kind_of
@@ -71,9 +72,13 @@ class EntitySpec:
     duration: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Announce:
-    """What a prop says about itself."""
+    """What a prop says about itself.
+
+    Not slotted, so the entity index below can be cached on it: every status
+    message looks its keys up here.
+    """
 
     version: int
     id: str
@@ -90,12 +95,13 @@ class Announce:
     identify: bool = True
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
+    @cached_property
+    def _by_key(self) -> dict[str, EntitySpec]:
+        return {spec.key: spec for spec in self.entities}
+
     def entity(self, key: str) -> EntitySpec | None:
         """Return the entity with ``key``, if the prop has one."""
-        for spec in self.entities:
-            if spec.key == key:
-                return spec
-        return None
+        return self._by_key.get(key)
 
     @property
     def configuration_url(self) -> str | None:
