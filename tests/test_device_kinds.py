@@ -139,10 +139,20 @@ async def test_the_show_lighting_device_page(
     assert err.value.translation_key == "lighting_is_not_a_prop"
     assert "Show lighting is show lighting, not a prop" in str(err.value)
     client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {"type": "propnet/log/subscribe", "device_id": lights.id}
+    )
+    watched = await client.receive_json()
+    assert watched["error"]["code"] == "not_a_prop"
     refused = await client.remove_device(lights.id, lighting.entry_id)
     assert not refused["success"]
     assert dr.async_get(hass).async_get(lights.id) is not None
     assert hass.states.get("light.show_lighting") is not None
+    assert not [
+        s.entity_id
+        for s in hass.states.async_all(("update", "select"))
+        if s.entity_id.startswith(("update.show_lighting", "select.show_lighting"))
+    ]
 
 
 async def test_a_device_of_an_unloaded_entry(
