@@ -42,6 +42,15 @@ def answering(link: PropLink) -> PropLink:
     raise AssertionError("the prop never answered")
 
 
+def update(broker: Broker, build: Path, version: str) -> str:
+    """Send ``build`` to the prop once it answers; return how the update ended."""
+    link = answering(PropLink(broker.host, broker.port, BASE))
+    try:
+        return push(link, files_to_send(build), version=version, trial=30, confirm=1)
+    finally:
+        link.close()
+
+
 def test_a_corrupt_prop_json_starts_safe_mode_that_takes_an_update(
     tmp_path: Path, broker: Broker
 ) -> None:
@@ -60,16 +69,9 @@ def test_a_corrupt_prop_json_starts_safe_mode_that_takes_an_update(
         log = (folder / "prop.log").read_text()
         assert log.count("prop.json is unreadable") == 1, log
         assert prop.exit_code is None
-        link = answering(PropLink(broker.host, broker.port, BASE))
-        try:
-            good = tmp_path / "good"
-            prepare(PROPS / "coffin_jumper.yaml", good, broker.host, broker.port)
-            result = push(
-                link, files_to_send(good), version="repaired", trial=30, confirm=1
-            )
-        finally:
-            link.close()
-        assert result == "kept repaired"
+        good = tmp_path / "good"
+        prepare(PROPS / "coffin_jumper.yaml", good, broker.host, broker.port)
+        assert update(broker, good, "repaired") == "kept repaired"
         assert announced(broker)["name"] == "Coffin Jumper"
     finally:
         prop.stop()
@@ -88,11 +90,7 @@ def test_an_update_with_an_unreadable_config_is_rolled_back(
         manifest = json.loads((bad / "manifest.json").read_text())
         manifest["prop.json"] = hashlib.sha256(b"[1, 2").hexdigest()
         (bad / "manifest.json").write_text(json.dumps(manifest))
-        link = answering(PropLink(broker.host, broker.port, BASE))
-        try:
-            result = push(link, files_to_send(bad), version="bad", trial=30, confirm=1)
-        finally:
-            link.close()
+        result = update(broker, bad, "bad")
         assert result == "rolled back: the new firmware did not stay online"
         assert announced(broker)["name"] == "Coffin Jumper"
     finally:
