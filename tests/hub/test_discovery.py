@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
+    async_fire_time_changed,
 )
+
+from custom_components.propnet.hub.hub import STATUS_WAIT
 
 from .prop import Prop
 
@@ -138,6 +143,64 @@ async def test_entities_wait_for_online(
     assert hass.states.get("switch.coffin_jumper_lid").state == STATE_OFF
 
 
+async def test_entities_appear_with_the_status_that_follows_their_announce(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """A prop's entities are written once, with its values, not unknown first.
+
+    On connecting a prop sends availability, announce and status one after
+    the other; Home Assistant's history, the recorder and state triggers see
+    the lid's first state as "on", not "unknown" and then "on".
+    """
+    changed = async_capture_events(hass, "state_changed")
+    prop = Prop(hass)
+    prop.state["lid"] = True
+    prop.send("availability", "online")
+    prop.send("announce", prop.announcement)
+    await hass.async_block_till_done()
+    assert hass.states.get("switch.coffin_jumper_lid") is None  # waits for the status
+    prop.send("status", prop.state)
+    await hass.async_block_till_done()
+
+    lid = [e.data for e in changed if e.data["entity_id"] == "switch.coffin_jumper_lid"]
+    assert len(lid) == 1
+    assert lid[0]["old_state"] is None
+    assert lid[0]["new_state"].state == STATE_ON
+    written = [e.data["entity_id"] for e in changed]
+    assert len(written) == len(set(written))  # no entity written twice
+
+
+async def test_a_prop_without_a_status_still_gets_its_entities(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """An announce whose status never comes shows its entities a second later."""
+    prop = Prop(hass)
+    prop.send("availability", "online")
+    prop.send("announce", prop.announcement)
+    await hass.async_block_till_done()
+    assert hass.states.get("switch.coffin_jumper_lid") is None
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=STATUS_WAIT))
+    await hass.async_block_till_done()
+    assert hass.states.get("switch.coffin_jumper_lid").state == STATE_UNKNOWN
+    prop.send("status", {"lid": True})
+    await hass.async_block_till_done()
+    assert hass.states.get("switch.coffin_jumper_lid").state == STATE_ON
+
+
+async def test_a_prop_removed_before_its_status_leaves_nothing(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """An announce cleared at once adds no entity, then or a second later."""
+    prop = Prop(hass)
+    prop.send("announce", prop.announcement)
+    prop.send("announce", "")
+    await hass.async_block_till_done()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=STATUS_WAIT))
+    await hass.async_block_till_done()
+    assert hass.states.get("switch.coffin_jumper_lid") is None
+    assert er.async_get(hass).async_get("switch.coffin_jumper_lid") is None
+
+
 async def test_status_before_announce_is_not_lost(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
@@ -183,6 +246,7 @@ async def test_a_new_announce_adds_removes_and_updates_entities(
     prop.announcement["entities"] = entities
     prop.announcement["ip"] = "192.168.1.77"
     prop.send("announce", prop.announcement)
+    prop.send("status", {"lid": False, "fog": True})
     await hass.async_block_till_done()
 
     registry = er.async_get(hass)
@@ -198,7 +262,7 @@ async def test_a_new_announce_adds_removes_and_updates_entities(
         )
         is not None
     )
-    assert hass.states.get("switch.coffin_jumper_fog") is not None
+    assert hass.states.get("switch.coffin_jumper_fog").state == STATE_ON
     assert hass.states.get("select.coffin_jumper_mode").attributes["options"] == [
         "idle",
         "armed",

@@ -85,6 +85,11 @@ class DropLog:
             detail,
         )
 
+    @property
+    def warned(self) -> bool:
+        """Return whether any source is waiting for ``forget``."""
+        return bool(self._warned)
+
     def forget(self, prop_id: str, topic: str, reason: str) -> None:
         """Let the next drop from this source be warned about again."""
         self._warned.discard((prop_id, topic, reason))

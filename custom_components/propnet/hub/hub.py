@@ -6,6 +6,7 @@ props, listeners and drops); registries and commands live in their own modules.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
@@ -82,6 +83,8 @@ MAX_PROPS: Final = 1024
 # Status messages kept for a prop whose announce has not arrived yet; the
 # broker sends retained messages of different topics in no fixed order.
 MAX_EARLY_STATUS: Final = 4
+# How long new entities wait for the status that follows their announce.
+STATUS_WAIT: Final = 1.0
 # Log lines kept per prop for diagnostics and for whoever starts watching.
 LOG_LINES: Final = 100
 # How often storms of dropped messages are summed up in the log.
@@ -123,6 +126,9 @@ class PropHub:
         self.commands = CommandBus(hass, prefix)
         self.firmware = Firmware(hass, self._firmware_changed)
         self._adders: dict[str, EntityAdder] = {}
+        # Entities an announce brought, by prop and key, until its status.
+        self._to_add: dict[str, dict[str, None]] = {}
+        self._status_waits: dict[str, asyncio.TimerHandle] = {}
         self._prop_added: list[Callable[[str], None]] = []
         self._listeners: dict[str, dict[str, Listener]] = defaultdict(dict)
         self._event_listeners: dict[tuple[str, str], EventListener] = {}
@@ -203,6 +209,10 @@ class PropHub:
         """Unsubscribe and fail the commands still waiting for an ack."""
         while self._unsubscribe:
             self._unsubscribe.pop()()
+        for wait in self._status_waits.values():
+            wait.cancel()
+        self._status_waits.clear()
+        self._to_add.clear()
         self.drops.flush()
         self.commands.fail_pending("unloaded")
 
@@ -291,13 +301,17 @@ class PropHub:
         prop_id, kind = parts
         payload = msg.payload
         raw = payload.encode() if isinstance(payload, str) else bytes(payload)
-        if not is_prop_id(prop_id):
-            self.drops.drop(
-                prop_id[:40], kind, "invalid_prop_id", f"{prop_id[:40]!r} is no prop id"
-            )
-            return
         prop = self.props.get(prop_id)
         if prop is None:
+            # A known prop's id was checked when it first spoke.
+            if not is_prop_id(prop_id):
+                self.drops.drop(
+                    prop_id[:40],
+                    kind,
+                    "invalid_prop_id",
+                    f"{prop_id[:40]!r} is no prop id",
+                )
+                return
             if len(self.props) >= MAX_PROPS:
                 self.drops.drop(
                     prop_id, kind, "too_many_props", f"already {MAX_PROPS} props"
@@ -367,6 +381,8 @@ class PropHub:
             prop.early_status = [*prop.early_status[-(MAX_EARLY_STATUS - 1) :], payload]
             return
         self._apply_values(prop, payload, TOPIC_STATUS, sensors_only=False)
+        if prop.id in self._to_add:
+            self._add_entities(prop.id)
 
     def _on_telemetry(self, prop: Prop, payload: bytes, retain: bool) -> None:
         self._apply_values(prop, payload, TOPIC_TELEMETRY, sensors_only=True)
@@ -382,13 +398,14 @@ class PropHub:
                 problem.reason,
                 f"{problem.key} {problem.detail}",
             )
-        changed: list[str] = []
         old = prop.values
-        for key, value in values.items():
-            if key not in old or old[key] != value:
-                changed.append(key)
+        changed = [
+            key for key, value in values.items() if key not in old or old[key] != value
+        ]
+        old.update(values)
+        if changed and self.drops.warned:
+            for key in changed:
                 self.drops.forget(prop.id, f"{topic}/{key}", "bad_value")
-            old[key] = value
         self._notify(prop.id, changed)
 
     def _on_event(self, prop: Prop, payload: bytes, retain: bool) -> None:
@@ -470,18 +487,41 @@ class PropHub:
             if replacement is None or replacement.type != spec.type:
                 self.registries.remove_entity(prop.id, spec)
                 prop.values.pop(key, None)
-        added: dict[str, list[EntitySpec]] = defaultdict(list)
+        added: list[str] = []
         changed: list[str] = []
         for key, spec in new_specs.items():
             previous = old_specs.get(key)
             if previous is None or previous.type != spec.type:
-                added[spec.type].append(spec)
+                added.append(key)
             elif previous != spec:
                 changed.append(key)
-        for platform, specs in added.items():
-            if (adder := self._adders.get(platform)) is not None:
-                adder(prop.id, specs)
+        if added:
+            # A prop sends its status right after its announce (and on Home
+            # Assistant's start the retained one follows the announces):
+            # adding the entities with it makes their first state the prop's
+            # rather than unknown, then the value a moment later.
+            self._to_add.setdefault(prop.id, {}).update(dict.fromkeys(added))
+            if prop.id not in self._status_waits:
+                self._status_waits[prop.id] = self.hass.loop.call_later(
+                    STATUS_WAIT, self._add_entities, prop.id
+                )
         self._notify(prop.id, changed)
+
+    @callback
+    def _add_entities(self, prop_id: str) -> None:
+        if (wait := self._status_waits.pop(prop_id, None)) is not None:
+            wait.cancel()
+        keys = self._to_add.pop(prop_id, {})
+        prop = self.props.get(prop_id)
+        if prop is None or prop.announce is None:
+            return  # removed before its entities were added
+        by_platform: dict[str, list[EntitySpec]] = defaultdict(list)
+        for key in keys:
+            if (spec := prop.announce.entity(key)) is not None:
+                by_platform[spec.type].append(spec)
+        for platform, specs in by_platform.items():
+            if (adder := self._adders.get(platform)) is not None:
+                adder(prop_id, specs)
 
     def _forget_prop(self, prop: Prop) -> None:
         """Drop a prop that announced its removal, with its device and entities."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-import json
 import math
 from typing import Any, Final, Literal
+
+import orjson
 
 MAX_PAYLOAD_BYTES: Final = 4 * 1024
 MAX_OPTIONS: Final = 64
@@ -42,22 +43,27 @@ def invalid(path: str, problem: str) -> ProtocolError:
 
 
 def decode(payload: str | bytes | bytearray, limit: int = MAX_PAYLOAD_BYTES) -> Any:
-    """Return the JSON value in ``payload``, enforcing the size limit."""
-    raw = payload.encode() if isinstance(payload, str) else bytes(payload)
-    if len(raw) > limit:
+    """Return the JSON value in ``payload``, enforcing the size limit.
+
+    Strict RFC 8259 JSON, as the contract says: ``NaN`` and ``Infinity`` are
+    not JSON, and integers must fit in 64 bits.
+    """
+    size = len(payload.encode()) if isinstance(payload, str) else len(payload)
+    if size > limit:
         raise ProtocolError(
-            "too_large", f"payload of {len(raw)} bytes is over the {limit} byte limit"
+            "too_large", f"payload of {size} bytes is over the {limit} byte limit"
         )
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ProtocolError("not_utf8", f"payload is not UTF-8: {err}") from None
-    try:
-        return json.loads(text)
-    except ValueError as err:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError as err:
+        if isinstance(payload, bytes | bytearray):
+            try:
+                bytes(payload).decode("utf-8")
+            except UnicodeDecodeError as bad:
+                raise ProtocolError(
+                    "not_utf8", f"payload is not UTF-8: {bad}"
+                ) from None
         raise ProtocolError("invalid_json", f"payload is not JSON: {err}") from None
-    except RecursionError:
-        raise ProtocolError("invalid_json", "payload nests too deeply") from None
 
 
 def decode_object(
