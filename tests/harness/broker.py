@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 import getpass
 from pathlib import Path
 import shutil
@@ -30,11 +31,13 @@ class Broker:
         users: dict[str, str] | None = None,
         acl: str | None = None,
         tls: Path | None = None,
+        settings: Sequence[str] = (),
     ) -> None:
         """Describe a broker under ``folder``; users and acl turn on passwords.
 
         ``tls`` (a folder with ca.pem, server.pem and server.key) adds a TLS
-        listener on ``tls_port`` beside the plain one.
+        listener on ``tls_port`` beside the plain one; ``settings`` are more
+        lines of mosquitto.conf.
         """
         self.folder = folder
         self.port = port or free_port()
@@ -43,6 +46,7 @@ class Broker:
         self.acl = acl
         self.tls = tls
         self.tls_port = free_port() if tls else None
+        self.settings = list(settings)
         self.process = Process(
             "mosquitto",
             [mosquitto_binary(), "-c", str(folder / "mosquitto.conf")],
@@ -67,6 +71,7 @@ class Broker:
             # Small control messages should not wait for Nagle's algorithm.
             "set_tcp_nodelay true",
             "max_keepalive 300",
+            *self.settings,
         ]
         if self.users:
             passwd = self.folder / "passwd"
