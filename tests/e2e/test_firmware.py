@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -38,6 +40,29 @@ def test_the_firmware_prop_appears_with_its_entities(stack: FirmwareStack) -> No
         assert entity_id in states, entity_id
     assert states["sensor.coffin_jumper_triggers"]["state"] == "0"
     assert states["select.coffin_jumper_mode"]["state"] == "armed"
+
+
+def test_history_starts_with_the_props_own_state(stack: FirmwareStack) -> None:
+    """What the recorder keeps begins with the prop's values, never unknown first."""
+    wanted = [LID, "sensor.coffin_jumper_triggers", "select.coffin_jumper_mode"]
+    now = datetime.now(UTC)
+    query = (
+        f"/api/history/period/{(now - timedelta(hours=1)).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+        f"?end_time={(now + timedelta(hours=1)).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+        f"&filter_entity_id={','.join(wanted)}"
+    )
+
+    def recorded() -> list[list[dict[str, Any]]] | None:
+        history: list[list[dict[str, Any]]] = stack.hass.get(query)
+        return history if len(history) == len(wanted) else None
+
+    history = wait_until(recorded, 15, "the recorder keeping the prop's states")
+    first = {series[0]["entity_id"]: series[0]["state"] for series in history}
+    assert first == {
+        LID: "off",
+        "sensor.coffin_jumper_triggers": "0",
+        "select.coffin_jumper_mode": "armed",
+    }
 
 
 async def test_pressing_scare_runs_the_sequence_and_fires_the_event(
