@@ -32,6 +32,7 @@ import argparse
 import asyncio
 from collections.abc import Callable
 import json
+import os
 from pathlib import Path
 import statistics
 import subprocess
@@ -56,6 +57,12 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError("no VmRSS")
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return the processor time a process has used so far, all its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def publisher(broker: Broker) -> mqtt.Client:
@@ -403,10 +410,16 @@ async def run_side(
             base = 1_000_000 * (2 * run + 1)
             topic, lines, final = one_sensor(name, path, updates, base)
             await settle()
+            used = cpu_seconds(hass.process.pid)
             began = time.perf_counter()
             await asyncio.to_thread(mosquitto_pub, broker, topic, lines)
             done = await asyncio.to_thread(wait_values, hass, final)
             figures[f"one_{path}"] = updates / (done - began)
+            # What the updates cost, recording them included: steadier than
+            # a rate on a shared machine, and what a small board runs out of.
+            await settle()
+            used = cpu_seconds(hass.process.pid) - used
+            figures[f"cpu_{path}"] = used / updates * 1e6
             batch, final = round_robin(name, path, devices, updates, base + 500_000)
             await settle()
             began = time.perf_counter()
@@ -484,6 +497,12 @@ async def main() -> None:
         ("memory grown (MiB), lower is better", "memory_mib", "memory_mib"),
         ("one sensor, updates/s: status (first)", "one_status", "one_status"),
         ("one sensor, updates/s: telemetry (second)", "one_telemetry", "one_telemetry"),
+        ("one sensor, CPU µs per update: status (first)", "cpu_status", "cpu_status"),
+        (
+            "one sensor, CPU µs per update: telemetry (second)",
+            "cpu_telemetry",
+            "cpu_telemetry",
+        ),
         ("round-robin, updates/s: status (first)", "many_status", "many_status"),
         (
             "round-robin, updates/s: telemetry (second)",
@@ -493,13 +512,13 @@ async def main() -> None:
     ]
     for mode, runs in results.items():
         print(f"\nrecorder {'on' if mode else 'off'}")
-        print(f"{'':44}{'min':>9} {'median':>9} {'max':>9}")
+        print(f"{'':52}{'min':>9} {'median':>9} {'max':>9}")
         for label, native_key, our_key in rows:
-            print(f"{label:44}")
-            print(f"{'  native MQTT':44}{spread([n[native_key] for n, _ in runs])}")
-            print(f"{'  PropNet':44}{spread([o[our_key] for _, o in runs])}")
+            print(f"{label:52}")
+            print(f"{'  native MQTT':52}{spread([n[native_key] for n, _ in runs])}")
+            print(f"{'  PropNet':52}{spread([o[our_key] for _, o in runs])}")
             print(
-                f"{'  ratio PropNet / native (same run)':44}"
+                f"{'  ratio PropNet / native (same run)':52}"
                 f"{spread([o[our_key] / n[native_key] for n, o in runs])}"
             )
     lost = sum(
