@@ -340,15 +340,19 @@ class DropCount:
         self.client.disconnect()
 
 
-async def recorder_idle(hass: Hass) -> None:
+async def recorder_idle(hass: Hass, limit: float = 300) -> None:
     """Return once the recorder has written everything queued so far."""
     async with HassWebSocket(hass.url, hass.token) as ws:
-        async with asyncio.timeout(120):
-            while True:
-                info = await ws.command("recorder/info")
-                if not info["backlog"]:
-                    return
-                await asyncio.sleep(0.1)
+        info: dict[str, Any] = {}
+        try:
+            async with asyncio.timeout(limit):
+                while True:
+                    info = await ws.command("recorder/info")
+                    if not info["backlog"]:
+                        return
+                    await asyncio.sleep(0.1)
+        except TimeoutError:
+            raise TimeoutError(f"the recorder never caught up: {info}") from None
 
 
 async def run_side(
