@@ -188,21 +188,26 @@ class PropHub:
                 cancel_on_shutdown=True,
             )
         )
-        # Announces first, so a prop is usually known before its status.
+        # One wildcard subscription for every prop topic: Home Assistant's
+        # MQTT client tries each wildcard subscription against every message
+        # it receives, for any integration, so seven would tax them all.
+        # Retained topics then come in no fixed order, which the handlers
+        # allow for (an early status is kept, availability remembered); the
+        # hub's own commands come back too and are ignored with the other
+        # topics it does not handle.
         # QoS 0: Home Assistant's MQTT session is clean, so QoS 1 would add
         # no delivery guarantee over the TCP connection, while its per-message
         # acknowledgements throttle what the broker sends Home Assistant. What
         # must survive a reconnect is retained and sent again on resubscribing.
-        for kind in (TOPIC_ANNOUNCE, *sorted(PROP_TOPICS - {TOPIC_ANNOUNCE})):
-            self._unsubscribe.append(
-                await mqtt.async_subscribe(
-                    self.hass,
-                    subscription(self.prefix, kind),
-                    self._on_message,
-                    qos=0,
-                    encoding=None,
-                )
+        self._unsubscribe.append(
+            await mqtt.async_subscribe(
+                self.hass,
+                subscription(self.prefix, "+"),
+                self._on_message,
+                qos=0,
+                encoding=None,
             )
+        )
 
     @callback
     def async_stop(self) -> None:
