@@ -11,7 +11,10 @@ from homeassistant.const import STATE_ON
 from homeassistant.core import HomeAssistant
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_mqtt_message,
+)
 
 from custom_components.propnet.hub.hub import MAX_PROPS, PropHub
 
@@ -177,6 +180,30 @@ async def test_a_flood_of_new_ids_is_bounded(
         deliver(hub, f"propnet/p{n}/availability", "offline")
     assert len(hub.props) == MAX_PROPS
     assert hub.drops.counts["too_many_props"] == 50
+
+
+async def test_the_hubs_own_commands_coming_back_are_ignored(
+    hass: HomeAssistant, prop: Prop, entry: MockConfigEntry
+) -> None:
+    """One subscription covers every prop topic, so commands the hub sends echo back.
+
+    They, and any other topic the contract gives props no say in, change
+    nothing and count as no drop.
+    """
+    hub = entry.runtime_data
+    before = hass.states.get("switch.coffin_jumper_lid")
+    prop.reply = "silent"  # the prop hears the command too; no ack to match
+    commands = len(prop.commands)
+    async_fire_mqtt_message(
+        hass,
+        "propnet/coffin_jumper/cmd",
+        json.dumps({"action": "set", "key": "lid", "value": True}),
+    )
+    async_fire_mqtt_message(hass, "propnet/coffin_jumper/whatever", "{}")
+    await hass.async_block_till_done()
+    assert hub.drops.total == 0
+    assert hass.states.get("switch.coffin_jumper_lid") == before
+    assert len(prop.commands) == commands + 1  # the prop itself did get it
 
 
 async def test_a_handler_bug_is_contained(
