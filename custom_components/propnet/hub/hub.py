@@ -188,11 +188,12 @@ class PropHub:
                 cancel_on_shutdown=True,
             )
         )
-        # One wildcard subscription for every prop topic: Home Assistant's
-        # MQTT client tries each wildcard subscription against every message
-        # it receives, for any integration, so seven would tax them all.
-        # Retained topics then come in no fixed order, which the handlers
-        # allow for (an early status is kept, availability remembered); the
+        # One wildcard subscription for every prop topic rather than one per
+        # kind: one entry for the broker and for Home Assistant's client, which
+        # matches each new topic against every wildcard subscription of every
+        # integration (it caches the result per topic until any subscription
+        # changes). Retained topics then come in no fixed order, which the
+        # handlers allow for (an early status is kept, availability kept); the
         # hub's own commands come back too and are ignored with the other
         # topics it does not handle.
         # QoS 0: Home Assistant's MQTT session is clean, so QoS 1 would add
