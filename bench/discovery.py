@@ -405,8 +405,8 @@ async def run_side(
             client.loop_stop()
             client.disconnect()
         await asyncio.to_thread(wait_values, hass, first_values(name, devices))
-        # Home Assistant batches new MQTT subscriptions and the recorder
-        # commits every second: the same wait on both sides before memory.
+        # Home Assistant batches new MQTT subscriptions: the same wait on
+        # both sides before memory.
         await asyncio.sleep(3)
         await settle()
         figures["memory_mib"] = (rss_kib(hass.process.pid) - before) / 1024

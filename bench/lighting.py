@@ -12,7 +12,7 @@ Prints, with the command that reproduces them:
     .venv/bin/python -m bench.lighting [--burst 5000] [--rate 200] [--seconds 10]
         [--runs 3] [--recorder on|off|both]
 
-Home Assistant runs as users run it (recorder on, committing every second);
+Home Assistant runs as users run it (recorder on, with its defaults);
 ``--recorder both`` (the default) also runs it without the recorder, to show
 what recording costs.
 """

@@ -113,7 +113,7 @@ def without_recorder(config: Path) -> None:
         line
         for line in path.read_text().splitlines()
         if line.strip()
-        not in {"recorder:", "history:", "logbook:", "commit_interval: 1"}
+        not in {"recorder:", "history:", "logbook:"}
     ]
     path.write_text("\n".join(kept) + "\n")
 
