@@ -287,7 +287,11 @@ def one_sensor(
 def round_robin(
     side: str, path: str, devices: int, updates: int, base: int
 ) -> tuple[list[tuple[str, str]], dict[str, str]]:
-    """Return ``updates`` messages spread over every device's sensors, and the final values."""
+    """Return ``updates`` messages spread over every device's sensors, and the final values.
+
+    The final values are in the order of their last update: the last is the
+    last message's.
+    """
     sensors = [
         (d, e)
         for d in range(devices)
@@ -299,6 +303,7 @@ def round_robin(
     for n in range(updates):
         d, e = sensors[n % len(sensors)]
         messages.append(update(side, path, d, e, base + n))
+        final.pop(entity(side, d, e), None)
         final[entity(side, d, e)] = str(base + n)
     return messages, final
 
@@ -341,7 +346,7 @@ class DropCount:
 
 
 async def recorder_idle(hass: Hass, limit: float = 300) -> None:
-    """Return once the recorder has written everything queued so far."""
+    """Return once the recorder has taken everything queued so far into its session."""
     async with HassWebSocket(hass.url, hass.token) as ws:
         info: dict[str, Any] = {}
         try:
@@ -353,6 +358,30 @@ async def recorder_idle(hass: Hass, limit: float = 300) -> None:
                     await asyncio.sleep(0.1)
         except TimeoutError:
             raise TimeoutError(f"the recorder never caught up: {info}") from None
+
+
+def recorder_wrote(hass: Hass, entity_id: str, value: str, limit: float = 600) -> None:
+    """Return once the recorder has committed ``value`` as the state of ``entity_id``.
+
+    Waiting for an empty queue is not enough: the recorder takes events off
+    it into a session that it commits every few seconds, and writing the
+    session can take longer than taking the events. The history API reads
+    the database, so the state it gives for "now" is the last one committed;
+    commits are in order, so every earlier state is written too.
+    """
+    deadline = time.monotonic() + limit
+    recorded = None
+    while time.monotonic() < deadline:
+        now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+        history = hass.get(
+            f"/api/history/period/{now}?filter_entity_id={entity_id}"
+            "&minimal_response&no_attributes&significant_changes_only=0"
+        )
+        recorded = history[0][-1]["state"] if history and history[0] else None
+        if recorded == value:
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"the recorder never wrote {entity_id}={value}: {recorded}")
 
 
 async def run_side(
@@ -378,9 +407,13 @@ async def run_side(
         messages = native_discovery(devices)
         prefix = "native_"
 
-    async def settle() -> None:
+    async def settle(final: dict[str, str] | None = None) -> None:
+        """Wait until the recorder has written what came before, ``final`` last."""
         if recorder:
             await recorder_idle(hass)
+            if final:
+                last = next(reversed(final))
+                await asyncio.to_thread(recorder_wrote, hass, last, final[last])
 
     try:
         hass.ensure_mqtt(broker.host, broker.port)
@@ -404,11 +437,12 @@ async def run_side(
         finally:
             client.loop_stop()
             client.disconnect()
-        await asyncio.to_thread(wait_values, hass, first_values(name, devices))
+        first = first_values(name, devices)
+        await asyncio.to_thread(wait_values, hass, first)
         # Home Assistant batches new MQTT subscriptions: the same wait on
         # both sides before memory.
         await asyncio.sleep(3)
-        await settle()
+        await settle(first)
         figures["memory_mib"] = (rss_kib(hass.process.pid) - before) / 1024
         for run, path in enumerate(PATHS):
             base = 1_000_000 * (2 * run + 1)
@@ -421,7 +455,7 @@ async def run_side(
             figures[f"one_{path}"] = updates / (done - began)
             # What the updates cost, recording them included: steadier than
             # a rate on a shared machine, and what a small board runs out of.
-            await settle()
+            await settle(final)
             used = cpu_seconds(hass.process.pid) - used
             figures[f"cpu_{path}"] = used / updates * 1e6
             batch, final = round_robin(name, path, devices, updates, base + 500_000)
@@ -430,6 +464,7 @@ async def run_side(
             await asyncio.to_thread(publish_fast, broker, batch)
             done = await asyncio.to_thread(wait_values, hass, final)
             figures[f"many_{path}"] = updates / (done - began)
+            await settle(final)  # the next figure must not pay for these
         await asyncio.sleep(1.5)  # the broker's $SYS count is a second behind
         figures["dropped"] = drops.value - dropped
     finally:
