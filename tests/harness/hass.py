@@ -112,8 +112,7 @@ def without_recorder(config: Path) -> None:
     kept = [
         line
         for line in path.read_text().splitlines()
-        if line.strip()
-        not in {"recorder:", "history:", "logbook:"}
+        if line.strip() not in {"recorder:", "history:", "logbook:"}
     ]
     path.write_text("\n".join(kept) + "\n")
 
