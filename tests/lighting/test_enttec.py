@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+import threading
 import time
 
 from hypothesis import given, strategies as st
 import pytest
+import serial
 
 from custom_components.propnet.lighting.outputs.enttec import (
     LABEL_SEND_DMX,
@@ -16,6 +18,7 @@ from custom_components.propnet.lighting.outputs.enttec import (
     Status,
     dmx_frame,
     frame,
+    open_port,
 )
 from tests.harness.procs import wait_until
 from tests.harness.pty_widget import PtyWidget
@@ -139,6 +142,47 @@ def test_unplug_and_replug_resume_with_the_last_frame(
     assert frames[0][1][1:4] == bytes([9, 8, 7])
     assert statuses[:2] == [Status.CONNECTING, Status.CONNECTED]
     assert Status.DISCONNECTED in statuses
+
+
+def test_an_unplug_between_write_and_flush_is_an_unplug(
+    widget: PtyWidget, statuses: list[Status]
+) -> None:
+    """Pulled while a frame drains: pyserial raises a bare termios error, still an unplug."""
+    pulled = threading.Event()
+
+    def opener(path: str) -> serial.Serial:
+        port = open_port(path)
+        real_flush = port.flush
+
+        def flush() -> None:
+            # The first frame with channels in it is written, then the cable goes.
+            if not pulled.is_set() and output.frames_sent == 1:
+                pulled.set()
+                widget.unplug()
+            real_flush()
+
+        port.flush = flush  # type: ignore[method-assign]
+        return port
+
+    output = EnttecOutput(str(widget.link), on_status=statuses.append, opener=opener)
+    output.start()
+    try:
+        wait_until(lambda: output.frames_sent == 1, 5, "a first frame")
+        output.update(bytes([1, 2, 3]))
+        wait_until(
+            lambda: Status.DISCONNECTED in statuses, 5, "the unplug being noticed"
+        )
+        assert pulled.is_set()
+        assert output.write_errors == 1
+        widget.frames.clear()
+        widget.plug()
+        wait_until(
+            lambda: output.status is Status.CONNECTED, 10, "the output reconnecting"
+        )
+        frames = wait_until(widget.received, 3, "the replayed frame")
+        assert frames[0][1][1:4] == bytes([1, 2, 3])
+    finally:
+        output.stop()
 
 
 def test_a_plain_cable_is_not_taken_for_a_pro(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import serial
 
 from ...protocol.commands import new_ulid
 from ...protocol.rgb import RgbCommand
+from ..outputs.ports import SERIAL_ERRORS
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ class SerialLineReader:
                         if len(buffer) > 1024:  # no newline in sight: noise
                             self._on_line(buffer.decode("ascii", "replace"))
                             buffer = b""
-            except (serial.SerialException, OSError) as err:
+            except SERIAL_ERRORS as err:
                 _LOGGER.debug("DMX input %s: %s", self.port, err)
             self._set_connected(False)
             self._stop.wait(backoff)

@@ -11,6 +11,8 @@ from typing import Final
 
 import serial
 
+from .ports import SERIAL_ERRORS
+
 _LOGGER = logging.getLogger(__name__)
 
 START: Final = 0x7E
@@ -194,7 +196,9 @@ class EnttecOutput:
                         self._stop.wait(backoff)
                         backoff = min(backoff * 2, MAX_BACKOFF)
                         continue
-                except (serial.SerialException, OSError) as err:
+                except SERIAL_ERRORS as err:
+                    if port is not None:
+                        port.close()
                     port = None
                     self._set_status(Status.DISCONNECTED)
                     _LOGGER.debug("Cannot open %s: %s", self.port, err)
@@ -211,7 +215,7 @@ class EnttecOutput:
                 try:
                     port.write(dmx_frame(wanted))
                     port.flush()
-                except (serial.SerialException, OSError) as err:
+                except SERIAL_ERRORS as err:
                     self.write_errors += 1
                     _LOGGER.warning("DMX USB Pro on %s failed: %s", self.port, err)
                     port.close()

@@ -1,15 +1,21 @@
-"""Find serial ports that may be DMX widgets, by their stable /dev/serial/by-id names."""
+"""Serial ports for DMX widgets: finding them by their stable by-id names, and their errors."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+import termios
 from typing import Final, Protocol
 
+import serial
 from serial.tools import list_ports
 
 FTDI_VENDOR: Final = 0x0403
 BY_ID: Final = Path("/dev/serial/by-id")
+# What a serial port raises when its device goes away. pyserial wraps most
+# failures in SerialException, but not those of tcdrain and tcflush: a widget
+# unplugged between a write and its flush raises a bare termios.error.
+SERIAL_ERRORS: Final = (serial.SerialException, OSError, termios.error)
 
 
 class PortListError(ValueError):
