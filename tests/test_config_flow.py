@@ -207,6 +207,18 @@ async def test_announce_after_set_up_offers_nothing(
         (json.dumps({"v": 1, "name": "  "}), "coffin_jumper"),
         (json.dumps({"v": 1, "name": 7}), "coffin_jumper"),
         (b'{"name": "Coffin \\u00e9"}', "Coffin \u00e9"),
+        (b'{"v": 1, "name": "Coffin", "x": NaN}', "coffin_jumper"),
+        (b'{"v": 1, "name": "Coffin \xff"}', "coffin_jumper"),
+        pytest.param(
+            json.dumps({"v": 1, "name": "Coffin", "pad": "x" * 17000}),
+            "coffin_jumper",
+            id="over the announce size limit",
+        ),
+        pytest.param(
+            json.dumps({"v": 1, "name": "Coffin", "pad": "x" * 8000}),
+            "Coffin",
+            id="under the announce size limit",
+        ),
     ],
 )
 async def test_an_announce_without_a_usable_name_shows_the_prop_id(

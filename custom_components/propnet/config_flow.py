@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-import json
 from typing import Any
 
 from homeassistant.components.mqtt import DOMAIN as MQTT_DOMAIN
@@ -50,6 +49,8 @@ from .const import (
 from .lighting.outputs.network import NetworkOutputError, parse_network_outputs
 from .lighting.outputs.ports import PortListError, detect_ports, parse_widgets
 from .lighting.universe import FixtureError, parse_fixtures
+from .protocol.announce import MAX_ANNOUNCE_BYTES
+from .protocol.decode import ProtocolError, decode_object
 from .protocol.names import TOPIC_ANNOUNCE, is_prop_id, prefix_error, split_topic
 from .protocol.rgb import DEFAULT_BASE
 
@@ -73,10 +74,9 @@ def lighting_unique_id(base: str) -> str:
 def _prop_name(prop_id: str, payload: str | bytes | bytearray) -> str:
     """Return the name an announce gives its prop, or its id when it has none."""
     try:
-        announce = json.loads(payload)
-    except ValueError:
+        name = decode_object(payload, MAX_ANNOUNCE_BYTES).get("name")
+    except ProtocolError:
         return prop_id
-    name = announce.get("name") if isinstance(announce, dict) else None
     return name if isinstance(name, str) and name.strip() else prop_id
 
 
