@@ -25,6 +25,12 @@ PINGREQ = 0xC0
 PINGRESP = 0xD0
 DISCONNECT = 0xE0
 CONNECT_MS = 5000
+# The largest packet body the prop reads into memory: the contract's 4 KiB
+# payload plus room for the topic. A larger one (a big retained message on a
+# subscribed topic) is read past in small pieces, acked, dropped and counted,
+# so it cannot raise MemoryError at every connect.
+MAX_PACKET = 4096 + 512
+_SKIP = 256
 
 CONNACK_ERRORS = {
     1: "unacceptable protocol version",
@@ -144,6 +150,7 @@ class MQTTClient:
         ack_timeout_ms=5000,
         log=None,
         ssl=None,
+        max_packet=MAX_PACKET,
     ):
         """Describe the connection; nothing happens until ``run`` is awaited."""
         self.client_id = client_id
@@ -160,6 +167,7 @@ class MQTTClient:
         self.ack_timeout_ms = ack_timeout_ms
         self._log = log or (lambda level, msg: None)
         self.ssl = ssl
+        self.max_packet = max_packet
         self.subs = []
         self.ready = None
         self.connected = False
@@ -184,6 +192,7 @@ class MQTTClient:
             "dropped": 0,
             "resent": 0,
             "failures": 0,
+            "oversize": 0,
         }
         self.last_error = None
 
@@ -358,8 +367,10 @@ class MQTTClient:
             time.ticks_diff(now, self._sent_ms), time.ticks_diff(now, self._heard_ms)
         )
         if quiet >= half and self._pong_due is None:
+            # The deadline is set before the ping goes out: the reply can be
+            # read while the write is still draining, and must find it to clear.
+            self._pong_due = time.ticks_add(now, self.keepalive * 1000)
             await self._write(bytes([PINGREQ, 0]))
-            self._pong_due = time.ticks_add(time.ticks_ms(), self.keepalive * 1000)
             return
         if self._acks or self._queue or self._latest:
             return
@@ -427,15 +438,48 @@ class MQTTClient:
             shift += 7
             if shift > 21:
                 raise MQTTError("bad remaining length")
+        if length > self.max_packet:
+            await self._discard(head[0], length)
+            return None, None
         body = await reader.readexactly(length) if length else b""
         return head[0], body
+
+    async def _discard(self, kind, length):
+        reader = self._reader
+        topic = "?"
+        if kind & 0xF0 == PUBLISH:
+            tlen = struct.unpack("!H", await reader.readexactly(2))[0]
+            length -= 2 + tlen
+            if tlen <= _SKIP:
+                topic = (await reader.readexactly(tlen)).decode()
+            else:
+                await self._skip(tlen)
+            if (kind >> 1) & 0x03 and length >= 2:
+                # The broker waits for this ack; unacked it would hold back
+                # later QoS 1 messages to the prop.
+                self._acks.append(bytes([PUBACK, 2]) + await reader.readexactly(2))
+                self._wake.set()
+                length -= 2
+        await self._skip(length)
+        self.stats["oversize"] += 1
+        self._log(
+            "warning",
+            "dropped a packet larger than %d bytes on %s" % (self.max_packet, topic),
+        )
+
+    async def _skip(self, length):
+        while length > 0:
+            n = min(length, _SKIP)
+            await self._reader.readexactly(n)
+            length -= n
 
     async def _read_loop(self):
         try:
             while True:
                 kind, body = await self._read_packet()
                 self._heard_ms = time.ticks_ms()
-                self._handle(kind, body)
+                if kind is not None:
+                    self._handle(kind, body)
         except Exception as e:  # noqa: BLE001 - EOF or reset: the broker is gone
             self.last_error = repr(e)
             self.connected = False

@@ -24,6 +24,24 @@ RESULT = "update_result.txt"
 FIXED = ("main.py", "boot.py")
 
 
+def bad_path(path):
+    """Return whether ``path`` cannot name a file of an update.
+
+    The same rule as the hub's ``transfer.path_problem``: relative, ``/``
+    between parts, no empty, ``.`` or ``..`` part (``./main.py`` is
+    main.py), no ``~`` (the stage folder's separator) or backslash, and never
+    main.py or boot.py.
+    """
+    if not isinstance(path, str) or not path or len(path) > 96:
+        return True
+    if "~" in path or "\\" in path or path in FIXED:
+        return True
+    for part in path.split("/"):
+        if part in ("", ".", ".."):
+            return True
+    return False
+
+
 def flat(path):
     """Return the single file name that stands for ``path`` in the stage and prev folders."""
     return path.replace("/", "~")
@@ -114,21 +132,16 @@ class Updater:
         if not isinstance(files, dict) or not files:
             raise CommandError("bad_value", "update_begin needs files")
         for path, spec in files.items():
-            bad = (
-                not isinstance(path, str)
-                or not path
-                or path.startswith("/")
-                or ".." in path
-                or path in FIXED
-                or "~" in path
-            )
-            if bad or not isinstance(spec, list) or len(spec) != 2:
+            if bad_path(path) or not isinstance(spec, list) or len(spec) != 2:
                 raise CommandError("bad_value", "bad file entry " + repr(path))
         if exists(STATE):
             # The old files of the update on trial are the only way back.
             raise CommandError("busy", "an update is on trial")
         clear(STAGE)
         os.mkdir(STAGE)
+        # Every file is staged from the start: an empty one gets no chunk.
+        for path in files:
+            open(STAGE + "/" + flat(path), "wb").close()
         self.files = files
         self.options = {
             "trial": params.get("trial", 60),

@@ -10,10 +10,11 @@ import time
 
 import pytest
 
+from custom_components.propnet.protocol import commands, messages
 from tests.harness.broker import Broker
-from tests.harness.procs import wait_until
+from tests.harness.procs import busy_cores, wait_until
 from tests.harness.proxy import StallingProxy
-from tests.harness.virtual_prop import mp_script
+from tests.harness.virtual_prop import VirtualProp, mp_script
 from tests.harness.watcher import Watcher
 
 
@@ -33,18 +34,24 @@ def _wait_line(log: Path, prefix: str, count: int = 1, timeout: float = 15) -> s
 
 
 @contextmanager
-def session(tmp_path: Path) -> Iterator[tuple[Broker, Path]]:
-    """Run the client script against a broker of its own (the stories restart it)."""
-    broker = Broker(tmp_path / "broker").start()
+def session(
+    tmp_path: Path, keepalive: int = 30, broker: Broker | None = None
+) -> Iterator[tuple[Broker, Path]]:
+    """Run the client script against a broker (by default one of its own: the stories restart it)."""
+    own = broker is None
+    broker = broker or Broker(tmp_path / "broker").start()
     log = tmp_path / "client.log"
-    client = mp_script("mqtt_session.py", [str(broker.port)], log, tmp_path)
+    client = mp_script(
+        "mqtt_session.py", [str(broker.port), str(keepalive)], log, tmp_path
+    )
     client.start()
     try:
         _wait_line(log, "up ", 1)
         yield broker, log
     finally:
         client.stop()
-        broker.stop()
+        if own:
+            broker.stop()
 
 
 def test_a_pending_qos1_publish_survives_a_broker_restart(tmp_path: Path) -> None:
@@ -167,3 +174,98 @@ def test_a_broker_that_accepts_and_never_answers_is_left_after_the_connect_limit
             _wait_line(log, "up ", 1, timeout=15)
         finally:
             client.stop()
+
+
+def test_an_idle_client_stays_connected_through_many_keep_alives_on_a_busy_machine(
+    tmp_path: Path, broker: Broker
+) -> None:
+    """Nothing to send for 40 keep-alive pings with both cores busy: never a reconnect.
+
+    The broker's PINGRESP can be read while the PINGREQ is still being
+    written; that reply must count, or the prop drops every few pings.
+    """
+    with busy_cores(), session(tmp_path, keepalive=1, broker=broker) as (_, log):
+        with Watcher(broker.port, "session/state") as watcher:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                time.sleep(0.5)
+                lines = _lines(log)
+                assert not [line for line in lines if "connection lost" in line], lines
+            states = [m.payload for m in watcher.messages if m.topic == "session/state"]
+        lines = _lines(log)
+    assert [line.split()[:2] for line in lines if line.startswith("up ")] == [
+        ["up", "1"]
+    ]
+    assert states == [b"online"]
+
+
+def test_a_retained_message_too_large_is_dropped_and_counted_and_the_link_kept(
+    tmp_path: Path, broker: Broker
+) -> None:
+    """A 64 KiB retained message on a subscribed topic is read past, acked and counted.
+
+    Read whole it would not fit a prop's heap, and arrive again at every
+    connect: a prop that crashed on it would reconnect forever.
+    """
+    with Watcher(broker.port, "session/in/#") as watcher:
+        watcher.publish("session/in/big", b"x" * 65536, qos=1, retain=True)
+        watcher.publish("session/in/small", b"hello", qos=1, retain=True)
+    try:
+        with session(tmp_path, broker=broker) as (_, log):
+            assert _wait_line(log, "oversize") == "oversize 1"
+            warning = _wait_line(log, "log warning dropped a packet")
+            assert "larger than 4608 bytes on session/in/big" in warning
+            assert _wait_line(log, "got session/in/small") == "got session/in/small 5"
+            # Still the first connection, and QoS 1 still flows both ways:
+            # the dropped message's ack went out, so the broker holds nothing back.
+            with Watcher(broker.port, "session/#") as watcher:
+                watcher.publish("session/in/later", b"after", qos=1)
+                assert (
+                    _wait_line(log, "got session/in/later") == "got session/in/later 5"
+                )
+                (tmp_path / "publish").touch()
+                _wait_line(log, "delivered")
+                assert watcher.wait_for("session/pending").payload == b"kept"
+            assert [line for line in _lines(log) if line.startswith("up ")][
+                -1
+            ].startswith("up 1 ")
+    finally:
+        with Watcher(broker.port, "session/in/#") as watcher:
+            watcher.publish("session/in/big", b"", retain=True)
+            watcher.publish("session/in/small", b"", retain=True)
+
+
+def test_a_prop_stays_online_and_answers_with_a_huge_retained_message_on_its_topics(
+    tmp_path: Path, broker: Broker
+) -> None:
+    """The coffin jumper subscribes to homeassistant/status; 64 KiB retained there is dropped."""
+    with Watcher(broker.port, "homeassistant/status") as watcher:
+        watcher.publish("homeassistant/status", b"o" * 65536, qos=1, retain=True)
+    base = "propnet/coffin_jumper"
+    prop = VirtualProp("coffin_jumper", tmp_path / "prop", broker.host, broker.port)
+    try:
+        with Watcher(broker.port, f"{base}/#") as watcher:
+            prop.start()
+            watcher.wait_for(f"{base}/status", timeout=20)
+            log = watcher.wait_for(
+                f"{base}/log", timeout=10, match=lambda m: b"larger than" in m.payload
+            )
+            assert b"homeassistant/status" in log.payload
+            cid = commands.new_ulid()
+            watcher.publish(
+                f"{base}/cmd", commands.build_command("ping", correlation_id=cid)
+            )
+            ack = watcher.wait_for(
+                f"{base}/ack", timeout=5, match=lambda m: cid.encode() in m.payload
+            )
+            assert messages.parse_ack(ack.payload).ok
+            time.sleep(1)
+            availability = [
+                m.payload for m in watcher.messages if m.topic == f"{base}/availability"
+            ]
+        assert availability == [b"online"]
+        assert "connection lost" not in prop.tail()
+    finally:
+        prop.stop()
+        with Watcher(broker.port, "homeassistant/status") as watcher:
+            watcher.publish("homeassistant/status", b"", retain=True)

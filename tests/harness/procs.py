@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 import contextlib
 import os
 from pathlib import Path
@@ -132,3 +132,22 @@ class Process:
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
+
+
+@contextlib.contextmanager
+def busy_cores(count: int | None = None) -> Iterator[None]:
+    """Keep ``count`` processes (default: one per core) spinning while the block runs.
+
+    The stories that must hold on a loaded machine (keep-alives, timers) run
+    inside this, so a race that a quiet machine hides shows up.
+    """
+    spinners = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(count or os.cpu_count() or 2)
+    ]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()

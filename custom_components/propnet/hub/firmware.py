@@ -32,7 +32,11 @@ def scan(root: Path) -> tuple[dict[str, Release], dict[str, str]]:
     if not root.is_dir():
         return releases, problems
     for folder in sorted(root.iterdir()):
-        if not folder.is_dir() or not is_prop_id(folder.name):
+        if not is_prop_id(folder.name) or not folder.is_dir():
+            continue
+        if folder.is_symlink():
+            # A link could lead anywhere Home Assistant can read.
+            problems[folder.name] = "the build folder is a link; copy the build instead"
             continue
         try:
             release = read_release(folder)

@@ -24,7 +24,28 @@ MANIFEST: Final = "manifest.json"
 RELEASE: Final = "release.json"
 MAX_NOTES: Final = 20_000
 
+MAX_PATH: Final = 96
+
 type Progress = Callable[[int, int, str], None]
+
+
+def path_problem(path: str) -> str | None:
+    """Return why ``path`` cannot name a file of an update, or None when it can.
+
+    The prop applies the same rule (``firmware/propnet/update.py``): a
+    relative path of ``/``-separated parts, none empty, ``.`` or ``..`` (so
+    ``./main.py`` cannot stand in for main.py), no ``~`` or backslash, and
+    never one of the files that start the rollback.
+    """
+    if not path or len(path) > MAX_PATH:
+        return f"a file name must have 1 to {MAX_PATH} characters: {path!r}"
+    if "~" in path or "\\" in path:
+        return f"a file name must not hold ~ or a backslash: {path!r}"
+    if any(part in ("", ".", "..") for part in path.split("/")):
+        return f"a file name must be relative, without . or .. parts: {path!r}"
+    if path in FIXED:
+        return f"{path} is never replaced by an update"
+    return None
 
 
 class TransferError(Exception):
@@ -58,13 +79,25 @@ class Release:
     manifest: dict[str, str]
 
     def files(self) -> dict[str, bytes]:
-        """Read the files an update carries, each checked against the manifest."""
+        """Read the files an update carries, each checked against the manifest.
+
+        Nothing outside the build folder is read: a file that is a link
+        leading out of it is refused, as a name with ``..`` already was.
+        """
         out: dict[str, bytes] = {}
+        root = self.folder.resolve()
         for path, digest in self.manifest.items():
             if path in FIXED:
                 continue
+            if (problem := path_problem(path)) is not None:
+                raise TransferError("bad_build", problem)
+            file = self.folder / path
             try:
-                data = (self.folder / path).read_bytes()
+                if not file.resolve().is_relative_to(root):
+                    raise TransferError(
+                        "bad_build", f"{path} leads out of the build folder"
+                    )
+                data = file.read_bytes()
             except OSError as err:
                 raise TransferError("bad_build", f"{path}: {err.strerror}") from None
             if hashlib.sha256(data).hexdigest() != digest:
@@ -90,6 +123,9 @@ def read_release(folder: Path) -> Release:
         isinstance(k, str) and isinstance(v, str) for k, v in manifest.items()
     ):
         raise TransferError("bad_build", f"{MANIFEST} is not a map of files to SHA-256")
+    for path in manifest:
+        if path not in FIXED and (problem := path_problem(path)) is not None:
+            raise TransferError("bad_build", f"{MANIFEST}: {problem}")
     if not isinstance(release, dict):
         raise TransferError("bad_build", f"{RELEASE} is not an object")
     prop_id, version = release.get("prop_id"), release.get("version")

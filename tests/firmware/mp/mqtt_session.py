@@ -6,6 +6,8 @@ the client's own ``log warning broker connection lost: why``); when the
 file ``publish`` appears it publishes a retained QoS 1 message and prints
 ``published inflight=N``; ``delivered`` once the broker acknowledged it.
 While the file ``chatter`` exists it publishes QoS 0 telemetry every 100 ms.
+It subscribes to ``session/in/#`` and prints ``got TOPIC LENGTH`` for each
+message, and ``oversize N`` when the client drops one too large to read.
 """
 
 import asyncio
@@ -24,7 +26,9 @@ client = MQTTClient(
     will=("session/state", "offline", True, 1),
     on_connect=lambda: [("session/state", "online", True, 1)],
     log=lambda level, msg: print("log", level, msg, time.ticks_ms()),
+    on_message=lambda topic, payload: print("got", topic, len(payload)),
 )
+client.subscribe("session/in/#")
 
 
 def exists(name):
@@ -50,7 +54,11 @@ async def main():
     seen = 0
     was_up = False
     published = False
+    oversize = 0
     while True:
+        if client.stats["oversize"] > oversize:
+            oversize = client.stats["oversize"]
+            print("oversize", oversize)
         if client.stats["connects"] > seen:
             # Counted, not sampled: a reconnect can be quicker than this loop.
             seen = client.stats["connects"]
