@@ -36,10 +36,7 @@ def bad_path(path):
         return True
     if "~" in path or "\\" in path or path in FIXED:
         return True
-    for part in path.split("/"):
-        if part in ("", ".", ".."):
-            return True
-    return False
+    return any(part in ("", ".", "..") for part in path.split("/"))
 
 
 def flat(path):
