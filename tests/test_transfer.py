@@ -18,6 +18,7 @@ from custom_components.propnet.protocol.transfer import (
     RELEASE,
     TransferError,
     install,
+    path_problem,
     read_release,
     write_release,
 )
@@ -221,3 +222,52 @@ def test_any_release_file_is_read_or_refused_clearly(
         with pytest.raises(TransferError) as err:
             read_release(tmp_path)
         assert err.value.reason == "bad_build"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "/etc/passwd",
+        "../secrets.yaml",
+        "lib/../../secrets.yaml",
+        "./main.py",
+        "lib/./x.py",
+        "lib//x.py",
+        "lib\\x.py",
+        "lib/~x.py",
+        "x" * 97,
+    ],
+)
+def test_a_manifest_naming_a_file_outside_the_build_is_refused(
+    tmp_path: Path, name: str
+) -> None:
+    """The hub reads no file a manifest points at outside its folder, and offers no such build."""
+    (tmp_path / MANIFEST).write_text(json.dumps({name: "0" * 64}))
+    write_release(tmp_path, "coffin_jumper", "2.0", None)
+    with pytest.raises(TransferError, match="manifest.json: ") as err:
+        read_release(tmp_path)
+    assert err.value.reason == "bad_build"
+
+
+def test_a_link_out_of_the_build_folder_is_not_followed(tmp_path: Path) -> None:
+    """A file of the build that is a link to a file elsewhere is refused, not read."""
+    secret = tmp_path / "secrets.yaml"
+    secret.write_bytes(b"wifi: hunter2")
+    build = tmp_path / "build"
+    make_build(build, {"prop.json": b"{}"})
+    (build / "lib").mkdir()
+    (build / "lib" / "x.py").symlink_to(secret)
+    manifest = json.loads((build / MANIFEST).read_text())
+    manifest["lib/x.py"] = hashlib.sha256(b"wifi: hunter2").hexdigest()
+    (build / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(TransferError, match="leads out of the build folder"):
+        read_release(build).files()
+
+
+@given(st.text(max_size=40))
+def test_every_name_the_rule_accepts_stays_inside_the_build(name: str) -> None:
+    """Whatever the name, one the rule lets through resolves below the build folder."""
+    root = Path("/build/coffin_jumper")
+    if path_problem(name) is None:
+        assert (root / name).resolve().is_relative_to(root)
+        assert name not in ("main.py", "boot.py")

@@ -29,12 +29,14 @@ def bad_path(path):
 
     The same rule as the hub's ``transfer.path_problem``: relative, ``/``
     between parts, no empty, ``.`` or ``..`` part (``./main.py`` is
-    main.py), no ``~`` (the stage folder's separator) or backslash, and never
-    main.py or boot.py.
+    main.py), no ``~`` (the stage folder's separator), backslash or control
+    character, and never main.py or boot.py.
     """
     if not isinstance(path, str) or not path or len(path) > 96:
         return True
     if "~" in path or "\\" in path or path in FIXED:
+        return True
+    if any(ord(c) < 32 or c == "\x7f" for c in path):
         return True
     return any(part in ("", ".", "..") for part in path.split("/"))
 

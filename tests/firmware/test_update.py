@@ -67,6 +67,8 @@ def test_an_update_that_comes_online_is_kept(bench: Bench) -> None:
     files = bench.build("Coffin Jumper Two")
     assert "lib/propnet/node.py" in files
     assert "main.py" not in files
+    # An empty file gets no chunk at all, and must still arrive.
+    files["lib/empty.txt"] = b""
     steps: list[str] = []
     result = push(
         bench.link, files, version="2.0", trial=30, confirm=1, progress=steps.append
@@ -75,6 +77,7 @@ def test_an_update_that_comes_online_is_kept(bench: Bench) -> None:
     assert steps[-1].startswith("committed")
     assert bench.announced_name() == "Coffin Jumper Two"
     flash = bench.prop.folder
+    assert (flash / "lib" / "empty.txt").read_bytes() == b""
     assert not (flash / "update_prev").exists()
     assert not (flash / "update.json").exists()
 
@@ -108,8 +111,18 @@ def test_a_corrupted_update_is_refused_and_changes_nothing(bench: Bench) -> None
         bench.link.command(
             "update_chunk", {"path": "lib/x.py", "offset": 0, "data": ""}
         )
-    with pytest.raises(UpdateError, match=r"bad file entry 'main\.py'"):
-        bench.link.command("update_begin", {"files": {"main.py": [1, "0" * 64]}})
+    for name in (
+        "main.py",
+        "./main.py",
+        "lib/./x.py",
+        "lib//x.py",
+        "/lib/x.py",
+        "lib/../main.py",
+        "lib\\x.py",
+        "lib/~x.py",
+    ):
+        with pytest.raises(UpdateError, match="bad file entry"):
+            bench.link.command("update_begin", {"files": {name: [1, "0" * 64]}})
     assert bench.link.command("ping")["ok"] is True
     assert bench.announced_name() == "Coffin Jumper Two"
 

@@ -34,13 +34,16 @@ def path_problem(path: str) -> str | None:
 
     The prop applies the same rule (``firmware/propnet/update.py``): a
     relative path of ``/``-separated parts, none empty, ``.`` or ``..`` (so
-    ``./main.py`` cannot stand in for main.py), no ``~`` or backslash, and
+    ``./main.py`` cannot stand in for main.py), no ``~``, backslash or
+    control character, and
     never one of the files that start the rollback.
     """
     if not path or len(path) > MAX_PATH:
         return f"a file name must have 1 to {MAX_PATH} characters: {path!r}"
-    if "~" in path or "\\" in path:
-        return f"a file name must not hold ~ or a backslash: {path!r}"
+    if "~" in path or "\\" in path or any(ord(c) < 32 or c == "\x7f" for c in path):
+        return (
+            f"a file name must not hold ~, a backslash or a control character: {path!r}"
+        )
     if any(part in ("", ".", "..") for part in path.split("/")):
         return f"a file name must be relative, without . or .. parts: {path!r}"
     if path in FIXED:
