@@ -20,7 +20,7 @@ import voluptuous as vol
 
 from .const import DOMAIN
 from .hub.hub import PropHub
-from .protocol.commands import ACTION_SET
+from .protocol.commands import ACTION_SET, needs_admin
 from .protocol.names import ENTITY_KEY
 from .runtime import lighting_of_device, prop_of_device
 
@@ -39,6 +39,23 @@ SEND_COMMAND_SCHEMA = vol.Schema(
         vol.Optional(ATTR_PARAMS): dict,
     }
 )
+
+
+async def _check_admin(call: ServiceCall, action: str) -> None:
+    """Refuse ``action`` to a user who is not an administrator.
+
+    The same test as Home Assistant's admin-only actions; the refusal is a
+    validation error so it reads as PropNet's words, not a crash in the log.
+    """
+    if not needs_admin(action) or call.context.user_id is None:
+        return
+    user = await call.hass.auth.async_get_user(call.context.user_id)
+    if user is None or not user.is_admin:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="admin_only",
+            translation_placeholders={"action": action},
+        )
 
 
 def _target(hass: HomeAssistant, device_id: str) -> tuple[PropHub, str, str]:
@@ -85,6 +102,7 @@ async def _send_command(call: ServiceCall) -> ServiceResponse:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="set_needs_key_and_value"
         )
+    await _check_admin(call, action)
     targets = [_target(call.hass, device_id) for device_id in call.data[ATTR_DEVICE_ID]]
     results = await asyncio.gather(
         *(

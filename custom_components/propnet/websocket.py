@@ -23,6 +23,8 @@ def async_setup_websocket(hass: HomeAssistant) -> None:
 @websocket_command(
     {vol.Required("type"): "propnet/log/subscribe", vol.Required("device_id"): str}
 )
+# A prop's log can hold what its config holds (names, addresses, errors).
+@websocket_api.require_admin
 @callback
 def websocket_watch_log(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]

@@ -165,6 +165,51 @@ async def test_send_command_returns_the_ack(stack: Stack) -> None:
     assert 'Coffin Jumper refused "dance": unsupported_action' in str(err.value)
 
 
+async def test_a_user_who_is_not_an_administrator_cannot_restart_or_flash_a_prop(
+    stack: Stack,
+) -> None:
+    """Refused with PropNet's words before anything reaches the prop; the admin still can."""
+    async with HassWebSocket(stack.hass.url, stack.hass.token) as ws:
+        created = await ws.command(
+            "config/auth/create", name="Visitor", group_ids=["system-users"]
+        )
+        await ws.command(
+            "config/auth_provider/homeassistant/create",
+            user_id=created["user"]["id"],
+            username="visitor",
+            password="visitor-pass",  # noqa: S106 - a throwaway test user
+        )
+    token = stack.hass.login("visitor", "visitor-pass")["access_token"]
+    device_id = stack.hass.post(
+        "/api/template", {"template": "{{ device_id('switch.coffin_jumper_lid') }}"}
+    )
+    before = len(stack.commands())
+    async with HassWebSocket(stack.hass.url, token) as ws:
+        for action in ("reboot", "update_begin", "update_commit"):
+            with pytest.raises(WebSocketError) as err:
+                await ws.command(
+                    "call_service",
+                    domain="propnet",
+                    service="send_command",
+                    service_data={"device_id": device_id, "action": action},
+                )
+            assert f"Only an administrator can send {action}" in str(err.value)
+        with pytest.raises(WebSocketError) as err:
+            await ws.command("propnet/log/subscribe", device_id=device_id)
+        assert "unauthorized" in str(err.value).lower()
+        # Everything else stays open to every user.
+        await ws.command(
+            "call_service",
+            domain="propnet",
+            service="send_command",
+            service_data={"device_id": device_id, "action": "ping"},
+        )
+    async with HassWebSocket(stack.hass.url, stack.hass.token) as ws:
+        await ws.command("propnet/log/subscribe", device_id=device_id)
+    assert [c["action"] for c in stack.commands()[before:]] == ["ping"]
+    assert "Unexpected exception" not in stack.hass.process.log.read_text()
+
+
 def test_the_last_will_makes_the_prop_unavailable(stack: Stack) -> None:
     """A prop that loses power is unavailable; powered again, it is back."""
     stack.prop.kill()

@@ -217,6 +217,13 @@ class Hass:
         )
 
     def _login(self) -> None:
+        tokens = self.login(USERNAME, PASSWORD)
+        self._access_token = tokens["access_token"]
+        self._refresh_token = tokens["refresh_token"]
+        self._token_time = time.monotonic()
+
+    def login(self, username: str, password: str) -> dict[str, Any]:
+        """Log in as a user through the normal flow and return the token answer."""
         flow = self._request(
             "POST",
             "/auth/login_flow",
@@ -232,12 +239,12 @@ class Hass:
             "POST",
             f"/auth/login_flow/{flow['flow_id']}",
             json.dumps(
-                {"client_id": CLIENT_ID, "username": USERNAME, "password": PASSWORD}
+                {"client_id": CLIENT_ID, "username": username, "password": password}
             ).encode(),
         )
         if result.get("type") != "create_entry":
             raise HassError(f"login failed: {result}")
-        tokens = self._form(
+        tokens: dict[str, Any] = self._form(
             "/auth/token",
             {
                 "grant_type": "authorization_code",
@@ -245,9 +252,7 @@ class Hass:
                 "client_id": CLIENT_ID,
             },
         )
-        self._access_token = tokens["access_token"]
-        self._refresh_token = tokens["refresh_token"]
-        self._token_time = time.monotonic()
+        return tokens
 
     @property
     def token(self) -> str:

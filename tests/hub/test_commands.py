@@ -8,12 +8,12 @@ from unittest.mock import patch
 
 from homeassistant.components.mqtt import MQTT_CONNECTION_STATE
 from homeassistant.const import ATTR_ENTITY_ID
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 
 from custom_components.propnet.hub.hub import PropHub
 
@@ -196,7 +196,6 @@ async def test_send_command_checks_its_input(
     hass: HomeAssistant, entry: MockConfigEntry, prop: Prop
 ) -> None:
     """A set without key or value, a device that is no prop, a bad action name."""
-    from homeassistant.exceptions import ServiceValidationError
     import voluptuous as vol
 
     device = dr.async_get(hass).async_get_device(
@@ -235,3 +234,61 @@ async def test_send_command_checks_its_input(
             blocking=True,
         )
     assert err.value.translation_key == "entry_not_loaded"
+
+
+@pytest.mark.parametrize("action", ["reboot", "update_begin", "update_commit"])
+async def test_only_an_administrator_may_change_a_props_code_or_restart_it(
+    hass: HomeAssistant,
+    prop: Prop,
+    hass_admin_user: MockUser,
+    hass_read_only_user: MockUser,
+    action: str,
+) -> None:
+    """A user without admin rights is refused before anything reaches the prop."""
+    device = dr.async_get(hass).async_get_device(
+        identifiers={("propnet", "propnet/coffin_jumper")}
+    )
+    assert device is not None
+    sent = len(prop.commands)
+    hass_admin_user.groups = []  # an ordinary user, not an administrator
+    for user in (hass_admin_user, hass_read_only_user):
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(
+                "propnet",
+                "send_command",
+                {"device_id": device.id, "action": action, "params": {}},
+                blocking=True,
+                context=Context(user_id=user.id),
+            )
+        assert err.value.translation_key == "admin_only"
+        assert f"Only an administrator can send {action}" in str(err.value)
+    await hass.async_block_till_done()
+    assert len(prop.commands) == sent
+    # Ordinary commands stay everyone's.
+    await hass.services.async_call(
+        "propnet",
+        "send_command",
+        {"device_id": device.id, "action": "identify"},
+        blocking=True,
+        context=Context(user_id=hass_read_only_user.id),
+    )
+    assert prop.commands[-1]["action"] == "identify"
+
+
+async def test_an_administrator_and_automations_may_restart_a_prop(
+    hass: HomeAssistant, prop: Prop, hass_admin_user: MockUser
+) -> None:
+    """The admin's call and one with no user behind it (an automation) reach the prop."""
+    device = dr.async_get(hass).async_get_device(
+        identifiers={("propnet", "propnet/coffin_jumper")}
+    )
+    assert device is not None
+    for context in (Context(user_id=hass_admin_user.id), Context()):
+        await hass.services.async_call(
+            "propnet",
+            "send_command",
+            {"device_id": device.id, "action": "reboot"},
+            blocking=True,
+            context=context,
+        )
+        assert prop.commands[-1]["action"] == "reboot"

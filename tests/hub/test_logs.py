@@ -92,3 +92,27 @@ async def test_watching_a_device_that_is_no_prop_is_an_error(
     result = await client.receive_json()
     assert result["success"] is False
     assert result["error"]["code"] == "not_a_prop"
+
+
+async def test_only_an_administrator_may_watch_a_props_log(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    prop: Prop,
+    hass_ws_client: WebSocketGenerator,
+    hass_read_only_access_token: str,
+) -> None:
+    """A user without admin rights is refused the log watch, and sees no line."""
+    prop.send("log", {"level": "warning", "msg": "wifi password wrong"})
+    await hass.async_block_till_done()
+    device = dr.async_get(hass).async_get_device(
+        identifiers={(DOMAIN, "propnet/coffin_jumper")}
+    )
+    assert device is not None
+    client = await hass_ws_client(hass, hass_read_only_access_token)
+    await client.send_json_auto_id(
+        {"type": "propnet/log/subscribe", "device_id": device.id}
+    )
+    result = await client.receive_json()
+    assert result["success"] is False
+    assert result["error"]["code"] == "unauthorized"
+    assert not any(entry.runtime_data._log_watchers.values())

@@ -16,6 +16,14 @@ ACTION_ANNOUNCE: Final = "announce"
 # Sets how much a prop logs until it restarts (params: {"level": ...}).
 ACTION_LOG_LEVEL: Final = "log_level"
 ACK_TIMEOUT: Final = 5.0
+# Firmware updates write files, so code, to the prop; a restart stops a show.
+UPDATE_PREFIX: Final = "update_"
+
+
+def needs_admin(action: str) -> bool:
+    """Return whether ``action`` can change a prop's code or restart it."""
+    return action == ACTION_REBOOT or action.startswith(UPDATE_PREFIX)
+
 
 _CROCKFORD: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
