@@ -244,7 +244,7 @@ def test_a_manifest_naming_a_file_outside_the_build_is_refused(
     """The hub reads no file a manifest points at outside its folder, and offers no such build."""
     (tmp_path / MANIFEST).write_text(json.dumps({name: "0" * 64}))
     write_release(tmp_path, "coffin_jumper", "2.0", None)
-    with pytest.raises(TransferError, match="manifest.json: ") as err:
+    with pytest.raises(TransferError, match=r"manifest\.json: ") as err:
         read_release(tmp_path)
     assert err.value.reason == "bad_build"
 

@@ -12,7 +12,7 @@ import pytest
 from tests.e2e.conftest import RUN
 from tests.harness.broker import Broker
 from tests.harness.hass import Hass
-from tests.harness.procs import Process, python_module
+from tests.harness.procs import Process, python_module, wait_until
 from tests.harness.ws import HassWebSocket, WebSocketError
 
 LID = "switch.coffin_jumper_lid"
@@ -169,6 +169,11 @@ async def test_a_user_who_is_not_an_administrator_cannot_restart_or_flash_a_prop
     stack: Stack,
 ) -> None:
     """Refused with PropNet's words before anything reaches the prop; the admin still can."""
+    if not stack.prop.running:
+        stack.prop.start()
+    wait_until(
+        lambda: (stack.state(LID) or {}).get("state") in ("on", "off"), 20, "the prop"
+    )
     async with HassWebSocket(stack.hass.url, stack.hass.token) as ws:
         created = await ws.command(
             "config/auth/create", name="Visitor", group_ids=["system-users"]
