@@ -92,16 +92,8 @@ async def _async_setup_lighting(hass: HomeAssistant, entry: PropNetConfigEntry) 
     coordinator = LightingCoordinator(hass, entry)
     entry.runtime_data = coordinator
     await coordinator.async_start()
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, LIGHTING_PLATFORMS)
     return True
-
-
-async def _async_options_updated(
-    hass: HomeAssistant, entry: PropNetConfigEntry
-) -> None:
-    """Apply changed lighting options at once, without a restart."""
-    await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: PropNetConfigEntry) -> bool:

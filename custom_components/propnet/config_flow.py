@@ -311,12 +311,18 @@ class LightingOptionsFlow(OptionsFlow):
                 errors[CONF_NETWORK_OUTPUTS] = "invalid_network_outputs"
                 placeholders["error"] = str(err)
             if not errors:
-                return self.async_create_entry(
-                    data={
-                        key: int(value) if isinstance(value, float) else value
-                        for key, value in current.items()
-                    }
-                )
+                options = {
+                    key: int(value) if isinstance(value, float) else value
+                    for key, value in current.items()
+                }
+                # Saved and reloaded here rather than by an update listener:
+                # a listener beside the reconfigure step's reload is
+                # deprecated (2026.6) and an error from 2026.12, and
+                # OptionsFlowWithReload does not exist in 2025.4.
+                entry = self.config_entry
+                if self.hass.config_entries.async_update_entry(entry, options=options):
+                    self.hass.config_entries.async_schedule_reload(entry.entry_id)
+                return self.async_create_entry(data=options)
         ports = selector.SelectSelector(
             selector.SelectSelectorConfig(
                 options=await self.hass.async_add_executor_job(detect_ports),

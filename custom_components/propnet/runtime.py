@@ -20,11 +20,23 @@ type PropsConfigEntry = ConfigEntry[PropHub]
 type LightingConfigEntry = ConfigEntry[LightingCoordinator]
 
 
+def entry_ids(device: dr.DeviceEntry) -> tuple[str, ...]:
+    """Return the ids of the config entries ``device`` belongs to.
+
+    Since 2026.8 a device has one entry, ``config_entry_id``; reading the old
+    ``config_entries`` set logs a warning from 2026.10 and fails in 2027.10.
+    """
+    if hasattr(device, "config_entry_id"):
+        entry_id: str | None = getattr(device, "config_entry_id")  # noqa: B009
+        return () if entry_id is None else (entry_id,)
+    return tuple(device.config_entries)
+
+
 def loaded_entries(
     hass: HomeAssistant, device: dr.DeviceEntry
 ) -> Iterator[PropNetConfigEntry]:
     """Yield the loaded PropNet entries that ``device`` belongs to."""
-    for entry_id in device.config_entries:
+    for entry_id in entry_ids(device):
         entry = hass.config_entries.async_get_entry(entry_id)
         if (
             entry is not None

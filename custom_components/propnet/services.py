@@ -22,7 +22,7 @@ from .const import DOMAIN
 from .hub.hub import PropHub
 from .protocol.commands import ACTION_SET, needs_admin
 from .protocol.names import ENTITY_KEY
-from .runtime import lighting_of_device, prop_of_device
+from .runtime import entry_ids, lighting_of_device, prop_of_device
 
 SERVICE_SEND_COMMAND = "send_command"
 ATTR_ACTION = "action"
@@ -67,7 +67,7 @@ def _target(hass: HomeAssistant, device_id: str) -> tuple[PropHub, str, str]:
             translation_key="not_a_prop",
             translation_placeholders={"device_id": device_id},
         )
-    for entry_id in device.config_entries:
+    for entry_id in entry_ids(device):
         entry = hass.config_entries.async_get_entry(entry_id)
         if (
             entry is not None

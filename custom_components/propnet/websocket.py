@@ -6,7 +6,10 @@ from typing import Any
 
 from homeassistant.components import websocket_api
 from homeassistant.components.websocket_api.connection import ActiveConnection
-from homeassistant.components.websocket_api.decorators import websocket_command
+from homeassistant.components.websocket_api.decorators import (
+    require_admin,
+    websocket_command,
+)
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 import voluptuous as vol
@@ -24,7 +27,7 @@ def async_setup_websocket(hass: HomeAssistant) -> None:
     {vol.Required("type"): "propnet/log/subscribe", vol.Required("device_id"): str}
 )
 # A prop's log can hold what its config holds (names, addresses, errors).
-@websocket_api.require_admin
+@require_admin
 @callback
 def websocket_watch_log(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
