@@ -73,3 +73,23 @@ async def test_a_read_only_config_folder_is_only_logged(
     hass.config.config_dir = str(tmp_path)
     assert await async_setup_component(hass, "propnet", {})
     assert "Could not install PropNet's blueprints" in caplog.text
+
+
+def test_the_schemas_run_on_the_validation_engine_this_run_asked_for() -> None:
+    """Under ``-p tests.probatio_engine`` voluptuous is Probatio; else the real one."""
+    import sys
+
+    import voluptuous as vol
+
+    from custom_components.propnet.services import SEND_COMMAND_SCHEMA
+
+    engine = vol.Schema.__module__.split(".")[0]
+    wanted = "probatio" if "tests.probatio_engine" in sys.modules else "voluptuous"
+    assert engine == wanted
+    assert type(SEND_COMMAND_SCHEMA).__module__.split(".")[0] == wanted
+    with pytest.raises(vol.Invalid):
+        SEND_COMMAND_SCHEMA({"device_id": "x", "action": "Not An Action"})
+    assert SEND_COMMAND_SCHEMA({"device_id": "x", "action": "ping"}) == {
+        "device_id": ["x"],
+        "action": "ping",
+    }
