@@ -23,6 +23,7 @@ from tests.harness.demo import set_lighting_options
 from tests.harness.hass import Hass
 from tests.harness.procs import wait_until
 from tests.harness.pty_widget import PtyWidget
+from tests.harness.watcher import Watcher
 
 LIGHT = "light.show_lighting"
 
@@ -290,3 +291,26 @@ def test_a_kill_during_commands_never_sends_seq_backwards(
     assert republished["seq"] > highest
     after = stack.probe()
     assert after == republished["seq"] + 1
+
+
+def test_a_clean_stop_leaves_each_channel_offline_on_its_own_topic(
+    stack: LightingStack,
+) -> None:
+    """Two lighting entries; SIGTERM Home Assistant: both say offline, retained, then online again."""
+    result = stack.hass.config_flow(
+        "propnet", {"next_step_id": "lighting"}, {"base": "v1/stage/rgb"}
+    )
+    assert result["type"] == "create_entry", result
+    topics = ("v1/devices/hub/state", "v1/devices/hub.v1.stage.rgb/state")
+
+    def retained() -> dict[str, bytes]:
+        with Watcher(stack.broker.port, *topics) as watcher:
+            return {t: watcher.wait_for(t, timeout=5).payload for t in topics}
+
+    assert retained() == dict.fromkeys(topics, b"online")
+    stack.hass.stop()
+    assert retained() == dict.fromkeys(topics, b"offline")
+    stack.hass.start()
+    wait_until(
+        lambda: retained() == dict.fromkeys(topics, b"online"), 60, "both online again"
+    )

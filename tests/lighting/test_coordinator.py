@@ -692,3 +692,37 @@ async def test_a_failing_reserve_save_is_retried(
             await asyncio.sleep(0.05)
     assert failures == []
     assert [s["seq"] for s in states(mqtt_mock)] == list(range(1, SEQ_BLOCK + 11))
+
+
+async def test_each_lighting_entry_says_offline_on_its_own_topic(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """Two channels: unloading one leaves the other online; stopping Home Assistant says offline for both."""
+    from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+
+    default = await start(hass, lighting_entry())
+    stage = await start(
+        hass,
+        MockConfigEntry(
+            domain=DOMAIN,
+            title="Stage",
+            unique_id="lighting:v1/stage/rgb",
+            data={"kind": "lighting", "base": "v1/stage/rgb"},
+            options=dict(LIGHTING_DEFAULTS),
+        ),
+    )
+    hub, stage_hub = "v1/devices/hub/state", "v1/devices/hub.v1.stage.rgb/state"
+    assert published(mqtt_mock, hub) == [("online", True)]
+    assert published(mqtt_mock, stage_hub) == [("online", True)]
+    assert await hass.config_entries.async_unload(stage.entry_id)
+    assert published(mqtt_mock, stage_hub)[-1] == ("offline", True)
+    assert published(mqtt_mock, hub) == [("online", True)]
+    assert await hass.config_entries.async_setup(stage.entry_id)
+    await hass.async_block_till_done()
+    mqtt_mock.async_publish.reset_mock()
+    # Home Assistant does not unload entries when it stops.
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    assert published(mqtt_mock, hub) == [("offline", True)]
+    assert published(mqtt_mock, stage_hub) == [("offline", True)]
+    assert default.state is ConfigEntryState.LOADED

@@ -30,11 +30,11 @@ from ..const import (
 )
 from ..protocol.commands import new_ulid
 from ..protocol.rgb import (
-    HUB_DEVICE_ID,
     RgbCommand,
     RgbState,
     cmd_topic,
     device_state_topic,
+    hub_device_id,
     state_topic,
 )
 from .dedupe import Dedupe
@@ -88,6 +88,7 @@ class LightingCoordinator:
         self.hass = hass
         self.entry = entry
         self.base: str = entry.data[CONF_BASE]
+        self.availability_topic = device_state_topic(hub_device_id(self.base))
         self.options: dict[str, Any] = {**LIGHTING_DEFAULTS, **entry.options}
         try:
             self.fixtures = parse_fixtures(str(self.options[CONF_FIXTURES]))
@@ -237,9 +238,23 @@ class LightingCoordinator:
 
     @callback
     def _on_hass_stop(self, _: Event) -> None:
-        """Home Assistant stops (without unloading): record that seq stopped cleanly."""
+        """Home Assistant stops without unloading: say offline, record a clean seq.
+
+        The publish starts at once (eager), before Home Assistant's MQTT
+        client stops; the task is tracked, so the stop waits for it.
+        """
         self.engine.seq_ceiling = self.engine.state.seq
         self.seq_store.async_delay_save(lambda: {"reserved": self.engine.state.seq}, 0)
+        self.hass.async_create_task(
+            self._say_availability("offline"),
+            "propnet lighting offline",
+            eager_start=True,
+        )
+
+    async def _say_availability(self, payload: str) -> None:
+        await mqtt.async_publish(
+            self.hass, self.availability_topic, payload, qos=1, retain=True
+        )
 
     async def _reserve_more(self) -> None:
         """Reserve the next block; keep trying, or the engine stops at the ceiling."""
@@ -263,9 +278,7 @@ class LightingCoordinator:
 
     async def _announce_state(self) -> None:
         """Say the hub is online and publish the retained state (a fresh hub's too)."""
-        await mqtt.async_publish(
-            self.hass, device_state_topic(HUB_DEVICE_ID), "online", qos=1, retain=True
-        )
+        await self._say_availability("online")
         await self._publish(self.engine.state)
 
     @callback
@@ -292,13 +305,7 @@ class LightingCoordinator:
             throttle.async_shutdown()
         await self.rig.async_stop()
         if mqtt.is_connected(self.hass):
-            await mqtt.async_publish(
-                self.hass,
-                device_state_topic(HUB_DEVICE_ID),
-                "offline",
-                qos=1,
-                retain=True,
-            )
+            await self._say_availability("offline")
         await self.store.async_save(self._data())
         # Stopped cleanly: the saved state holds the last seq published.
         await self.seq_store.async_save({"reserved": self.engine.state.seq})

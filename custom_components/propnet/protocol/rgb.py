@@ -87,6 +87,19 @@ def state_topic(base: str) -> str:
     return f"{base}/state"
 
 
+def hub_device_id(base: str) -> str:
+    """Return the id under which the show lighting on ``base`` says online or offline.
+
+    The default base keeps the demo server's ``hub``. Any other base gets an
+    id of its own (``hub.`` and the base with dots for slashes: a dot cannot
+    occur in a base), so unloading one lighting entry marks only its own
+    channel offline.
+    """
+    if base == DEFAULT_BASE:
+        return HUB_DEVICE_ID
+    return HUB_DEVICE_ID + "." + base.replace("/", ".")
+
+
 def device_state_topic(device_id: str) -> str:
     """Return the online/offline topic of one party of the RGB channel."""
     return f"v1/devices/{device_id}/state"
