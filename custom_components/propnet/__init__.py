@@ -91,8 +91,14 @@ async def _async_setup_lighting(hass: HomeAssistant, entry: PropNetConfigEntry) 
     """Start show lighting: engine, outputs, input, and its light and sensors."""
     coordinator = LightingCoordinator(hass, entry)
     entry.runtime_data = coordinator
-    await coordinator.async_start()
-    await hass.config_entries.async_forward_entry_setups(entry, LIGHTING_PLATFORMS)
+    try:
+        await coordinator.async_start()
+        await hass.config_entries.async_forward_entry_setups(entry, LIGHTING_PLATFORMS)
+    except BaseException:
+        # Home Assistant does not unload an entry whose set-up failed: undo
+        # the subscriptions, the stop listener and the serial threads here.
+        await coordinator.async_stop()
+        raise
     return True
 
 

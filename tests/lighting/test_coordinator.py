@@ -726,3 +726,75 @@ async def test_each_lighting_entry_says_offline_on_its_own_topic(
     assert published(mqtt_mock, hub) == [("offline", True)]
     assert published(mqtt_mock, stage_hub) == [("offline", True)]
     assert default.state is ConfigEntryState.LOADED
+
+
+async def test_a_set_up_that_fails_part_way_leaves_nothing_running(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    widget: PtyWidget,
+    hass_storage: dict[str, Any],
+) -> None:
+    """The sACN input fails after the Enttec thread and the subscriptions started: all undone."""
+    import threading
+
+    from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+
+    stop_listeners = hass.bus.async_listeners().get(EVENT_HOMEASSISTANT_STOP, 0)
+    threads = {t.name for t in threading.enumerate()}
+    entry = lighting_entry(enttec_port=str(widget.link))
+    entry.add_to_hass(hass)
+    with patch(
+        "custom_components.propnet.lighting.rig.Rig.async_start_input",
+        side_effect=RuntimeError("boom"),
+    ):
+        assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert hass.bus.async_listeners().get(EVENT_HOMEASSISTANT_STOP, 0) == stop_listeners
+    await hass.async_add_executor_job(
+        wait_until,
+        lambda: {t.name for t in threading.enumerate()} <= threads,
+        5,
+        "the Enttec thread ending",
+    )
+    # A command now reaches no engine: the subscription went with the set-up.
+    before = len(states(mqtt_mock))
+    send(hass, 1, 2, 3)
+    await hass.async_block_till_done()
+    assert len(states(mqtt_mock)) == before
+
+
+async def test_a_set_up_that_fails_before_reading_the_saved_state_keeps_it(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, hass_storage: dict[str, Any]
+) -> None:
+    """Storage unreadable at start: the set-up fails and the saved colour and seq stay."""
+    entry = lighting_entry()
+    key = f"propnet.lighting.{entry.entry_id}"
+    saved = {"state": {**FRESH, "r": 7, "seq": 41, "cmd_id": None}, "dedupe": []}
+    hass_storage[key] = {"version": 1, "key": key, "data": saved}
+    entry.add_to_hass(hass)
+    with patch(
+        "homeassistant.helpers.storage.Store.async_load",
+        side_effect=OSError("disk gone"),
+    ):
+        assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass_storage[key]["data"] == saved
+
+
+async def test_unloading_while_olad_is_down_leaves_no_repair_timer(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, socket_enabled: None
+) -> None:
+    """OLA unreachable starts the repair's clock; unloading stops it (the test's teardown checks no timer lingers)."""
+    from tests.harness.procs import free_port
+
+    entry = await start(hass, lighting_entry(ola_url=f"http://127.0.0.1:{free_port()}"))
+    await until(
+        lambda: (
+            hass.states.get("sensor.show_lighting_ola_output").state == "unreachable"
+        )
+    )
+    rig = entry.runtime_data.rig
+    assert rig._ola_timer is not None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert rig._ola_timer is None

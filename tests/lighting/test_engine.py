@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.propnet.lighting.dedupe import Dedupe
-from custom_components.propnet.lighting.engine import LightingEngine, Source
+from custom_components.propnet.lighting.engine import BATCH, LightingEngine, Source
 from custom_components.propnet.protocol.commands import new_ulid
 from custom_components.propnet.protocol.decode import ProtocolError
 from custom_components.propnet.protocol.rgb import (
@@ -179,6 +179,36 @@ async def test_the_run_task_applies_commands_as_they_come() -> None:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+async def test_a_burst_is_applied_in_batches_that_let_the_loop_run() -> None:
+    """10,000 queued commands: other tasks run between batches of BATCH, and every one is applied."""
+    engine = LightingEngine(Dedupe(), queue_size=20_000)
+    batches: list[int] = []
+    engine.on_batch = lambda: batches.append(engine.stats.processed)
+    seen_by_others: list[int] = []
+
+    async def other_work() -> None:
+        while engine.stats.processed < 10_000:
+            seen_by_others.append(engine.stats.processed)
+            await asyncio.sleep(0)
+
+    for n in range(10_000):
+        engine.submit(command(r=n % 256), Source.DEVICE)
+    task = asyncio.create_task(engine.run())
+    other = asyncio.create_task(other_work())
+    try:
+        await asyncio.wait_for(other, 10)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert engine.state.seq == 10_000
+    assert engine.queue_depth == 0
+    assert batches[0] == BATCH
+    assert all(b - a <= BATCH for a, b in zip([0, *batches], batches, strict=False))
+    # The other task saw the engine part-way, many times: the loop was not held.
+    assert len({n for n in seen_by_others if 0 < n < 10_000}) >= 10_000 // BATCH - 1
 
 
 def test_dedupe_forgets_by_age_and_by_count() -> None:

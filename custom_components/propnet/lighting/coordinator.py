@@ -59,10 +59,6 @@ STORAGE_VERSION: Final = 1
 # saves still goes on above every seq it published.
 SEQ_BLOCK: Final = 1000
 SAVE_DELAY: Final = 1.0
-# A fading universe is rendered at this rate; outputs limit their own rate.
-FRAME_RATE: Final = 44.0
-# OLA down this long becomes a repair issue; it goes when OLA answers again.
-OLA_REPAIR_AFTER: Final = 60.0
 
 
 class Change(StrEnum):
@@ -136,6 +132,10 @@ class LightingCoordinator:
         }
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._tasks: list[asyncio.Task[None]] = []
+        # State publishes under way; a stop lets them finish before "offline".
+        self._publishing: set[asyncio.Task[None]] = set()
+        # Nothing is saved over the stored state before it has been read.
+        self._restored = False
         self._transitions: dict[str, float] = {}
         self._last_color = (255, 255, 255)
 
@@ -192,6 +192,7 @@ class LightingCoordinator:
                     fixture.name, _level_from_dict(levels[fixture.name]), 0
                 )
         self._show_primary(self.engine.state, 0.0)
+        self._restored = True
         if color := saved.get("last_color"):
             self._last_color = (int(color[0]), int(color[1]), int(color[2]))
         reserved = int((await self.seq_store.async_load() or {}).get("reserved", 0))
@@ -294,16 +295,22 @@ class LightingCoordinator:
         self.engine.submit(command, Source.CONSOLE)
 
     async def async_stop(self) -> None:
-        """Stop everything, say the hub is offline and save at once."""
+        """Stop everything, say the hub is offline and save at once.
+
+        Safe after a start that failed part-way: it undoes what was started.
+        """
         while self._unsubscribe:
             self._unsubscribe.pop()()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        await asyncio.gather(*self._publishing, return_exceptions=True)
         for throttle in self._throttles.values():
             throttle.async_shutdown()
         await self.rig.async_stop()
+        if not self._restored:
+            return
         if mqtt.is_connected(self.hass):
             await self._say_availability("offline")
         await self.store.async_save(self._data())
@@ -351,7 +358,10 @@ class LightingCoordinator:
 
     @callback
     def _on_state(self, state: RgbState) -> None:
-        self.hass.async_create_task(self._publish(state), eager_start=True)
+        task = self.hass.async_create_task(self._publish(state), eager_start=True)
+        if not task.done():
+            self._publishing.add(task)
+            task.add_done_callback(self._publishing.discard)
         ceiling = self.engine.seq_ceiling
         if (
             ceiling is not None

@@ -8,10 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 import time
+from typing import Final
 
 from ..protocol.decode import ProtocolError
 from ..protocol.rgb import RgbCommand, RgbState, parse_rgb_command
 from .dedupe import Dedupe
+
+
+# At most this many commands are applied before the run task lets the event
+# loop go on: a burst of 100,000 must not hold Home Assistant for its length.
+BATCH: Final = 256
 
 
 class Source(StrEnum):
@@ -149,11 +155,13 @@ class LightingEngine:
         self._wake.set()
         return Submitted.QUEUED
 
-    def apply_pending(self) -> int:
-        """Apply the queued commands now, up to the seq ceiling; return how many."""
+    def apply_pending(self, limit: int | None = None) -> int:
+        """Apply queued commands now (``limit`` at most), up to the seq ceiling; return how many."""
         taken = 0
-        while self._queue and (
-            self.seq_ceiling is None or self.state.seq < self.seq_ceiling
+        while (
+            self._queue
+            and (limit is None or taken < limit)
+            and (self.seq_ceiling is None or self.state.seq < self.seq_ceiling)
         ):
             self._apply(self._queue.popleft())
             taken += 1
@@ -168,8 +176,13 @@ class LightingEngine:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            if self.apply_pending() and self.on_batch is not None:
-                self.on_batch()
+            while True:
+                taken = self.apply_pending(BATCH)
+                if taken and self.on_batch is not None:
+                    self.on_batch()
+                if taken < BATCH or not self._queue:
+                    break
+                await asyncio.sleep(0)
 
     def _apply(self, pending: _Pending) -> None:
         command = pending.command

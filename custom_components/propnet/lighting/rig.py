@@ -85,6 +85,7 @@ class Rig:
         self._tasks: list[asyncio.Task[None]] = []
         self._frame_wake = asyncio.Event()
         self._ola_down_since: float | None = None
+        self._ola_timer: asyncio.TimerHandle | None = None
 
     def _from_thread[*Args](
         self, func: Callable[[*Args], None]
@@ -229,6 +230,7 @@ class Rig:
 
     async def async_stop(self) -> None:
         """Stop sending and close the serial ports (in the executor: they block)."""
+        self._cancel_ola_timer()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -277,13 +279,22 @@ class Rig:
         if status == OlaStatus.UNREACHABLE.value:
             if self._ola_down_since is None:
                 self._ola_down_since = time.monotonic()
-                self.hass.loop.call_later(OLA_REPAIR_AFTER, self._ola_still_down)
+                self._ola_timer = self.hass.loop.call_later(
+                    OLA_REPAIR_AFTER, self._ola_still_down
+                )
             return
         self._ola_down_since = None
+        self._cancel_ola_timer()
         ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+    def _cancel_ola_timer(self) -> None:
+        if self._ola_timer is not None:
+            self._ola_timer.cancel()
+            self._ola_timer = None
 
     @callback
     def _ola_still_down(self) -> None:
+        self._ola_timer = None
         if (
             self._ola_down_since is not None
             and time.monotonic() - self._ola_down_since >= OLA_REPAIR_AFTER - 0.1
