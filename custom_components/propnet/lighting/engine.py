@@ -14,7 +14,6 @@ from ..protocol.decode import ProtocolError
 from ..protocol.rgb import RgbCommand, RgbState, parse_rgb_command
 from .dedupe import Dedupe
 
-
 # At most this many commands are applied before the run task lets the event
 # loop go on: a burst of 100,000 must not hold Home Assistant for its length.
 BATCH: Final = 256
