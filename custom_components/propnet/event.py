@@ -26,6 +26,17 @@ async def async_setup_entry(
 class PropEvent(PropEntity, EventEntity):
     """A prop's event entity."""
 
+    @property
+    def available(self) -> bool:
+        """Stay available while the prop is away: its last event does not change.
+
+        Home Assistant's logbook writes "detected an event" for every state
+        change of an event entity, the one from unavailable back to the last
+        event's time included: a prop that dropped and came back would show
+        a scare nobody made.
+        """
+        return self.hub.spec(self.prop_id, self.spec.key) is not None
+
     def _apply_spec(self, spec: EntitySpec) -> None:
         super()._apply_spec(spec)
         self._attr_event_types = list(spec.event_types)

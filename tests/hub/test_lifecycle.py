@@ -143,6 +143,27 @@ async def test_events_fire_the_entity_the_bus_and_device_triggers(
     assert state.attributes["event_types"] == ["scare", "abort"]
 
 
+async def test_a_prop_that_drops_and_returns_shows_no_event_that_did_not_happen(
+    hass: HomeAssistant, prop: Prop
+) -> None:
+    """Offline and back: the event entity keeps its last event and writes no new state."""
+    changes = async_capture_events(hass, "state_changed")
+    prop.fire("scared", "scare")
+    await hass.async_block_till_done()
+    fired = hass.states.get("event.coffin_jumper_scared")
+    assert fired is not None
+    prop.go_offline()
+    await hass.async_block_till_done()
+    assert hass.states.get("switch.coffin_jumper_lid").state == "unavailable"
+    await prop.connect()
+    assert hass.states.get("switch.coffin_jumper_lid").state == "off"
+    scared = [
+        e for e in changes if e.data["entity_id"] == "event.coffin_jumper_scared"
+    ]
+    assert [e.data["new_state"].state for e in scared] == [fired.state]
+    assert hass.states.get("event.coffin_jumper_scared").state == fired.state
+
+
 async def test_a_trigger_for_an_event_the_prop_lacks_is_refused(
     hass: HomeAssistant, prop: Prop, caplog: pytest.LogCaptureFixture
 ) -> None:
