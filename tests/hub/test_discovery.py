@@ -371,3 +371,19 @@ async def test_two_props_on_two_prefixes_stay_apart(
     assert ghost.config_entries == {other.entry_id}
     assert coffin.config_entries == {entry.entry_id}
     assert entry.runtime_data.props.keys() == {"coffin_jumper"}
+
+
+async def test_hubs_on_nested_prefixes_keep_only_their_own_props(
+    hass: HomeAssistant,
+) -> None:
+    """Prefixes "a" and "a/b": the device of prop x on "a/b" belongs to the second hub only."""
+    from custom_components.propnet.const import DOMAIN
+    from custom_components.propnet.hub.registry import Registries
+
+    outer = Registries(hass, "outer", "a")
+    inner = Registries(hass, "inner", "a/b")
+    nested = {(DOMAIN, "a/b/x")}
+    assert outer.prop_id_of(nested) is None
+    assert inner.prop_id_of(nested) == "x"
+    assert outer.prop_id_of({(DOMAIN, "a/x")}) == "x"
+    assert outer.prop_id_of({("other", "a/x")}) is None

@@ -157,9 +157,7 @@ async def test_a_prop_that_drops_and_returns_shows_no_event_that_did_not_happen(
     assert hass.states.get("switch.coffin_jumper_lid").state == "unavailable"
     await prop.connect()
     assert hass.states.get("switch.coffin_jumper_lid").state == "off"
-    scared = [
-        e for e in changes if e.data["entity_id"] == "event.coffin_jumper_scared"
-    ]
+    scared = [e for e in changes if e.data["entity_id"] == "event.coffin_jumper_scared"]
     assert [e.data["new_state"].state for e in scared] == [fired.state]
     assert hass.states.get("event.coffin_jumper_scared").state == fired.state
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from hypothesis import given, settings, strategies as st
@@ -12,6 +13,7 @@ from custom_components.propnet.protocol.announce import (
     MAX_ANNOUNCE_BYTES,
     UnsupportedVersionError,
     parse_announce,
+    pattern_problem,
 )
 from custom_components.propnet.protocol.commands import (
     build_command,
@@ -601,3 +603,46 @@ def test_announce_shaped_garbage_is_parsed_or_refused_cleanly(
             assert spec.options
         if spec.type == "event":
             assert spec.event_types
+
+
+@pytest.mark.parametrize(
+    ("pattern", "words"),
+    [
+        ("[a-", "is not a regular expression"),
+        ("(a+)+$", "must not repeat a repetition"),
+        ("(a|aa)*b", "must not repeat a repetition or an alternation"),
+        (r"(x)\1", "nor refer back"),
+        ("x" * 129, "must be 1 to 128 characters"),
+    ],
+)
+def test_a_text_pattern_that_cannot_compile_or_could_hang_is_refused(
+    pattern: str, words: str
+) -> None:
+    """Home Assistant matches the pattern in its event loop: only safe ones pass."""
+    with pytest.raises(ProtocolError, match=words) as err:
+        parse_announce(
+            with_entity({"key": "code", "type": "text", "pattern": pattern}),
+            "coffin_jumper",
+        )
+    assert "pattern" in str(err.value)
+
+
+def test_a_plain_text_pattern_is_kept() -> None:
+    """Anchors, classes and single repetitions are what props need, and pass."""
+    announce = parse_announce(
+        with_entity({"key": "code", "type": "text", "pattern": r"^[A-Z]{2}\d{1,4}$"}),
+        "coffin_jumper",
+    )
+    code = announce.entity("code")
+    assert code is not None
+    assert code.pattern == r"^[A-Z]{2}\d{1,4}$"
+
+
+@given(st.text(max_size=40))
+def test_any_pattern_is_accepted_or_refused_never_raises(pattern: str) -> None:
+    """Whatever a prop sends as its pattern, the check answers; what it accepts compiles."""
+    problem = pattern_problem(pattern)
+    if problem is None:
+        re.compile(pattern)
+    else:
+        assert isinstance(problem, str)

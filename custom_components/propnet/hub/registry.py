@@ -16,6 +16,7 @@ from homeassistant.helpers import (
 
 from ..const import DOMAIN, LOGGER
 from ..protocol.announce import Announce, EntitySpec
+from ..protocol.names import is_prop_id
 
 # A MAC that changes back within this time means two props share one id.
 DUPLICATE_WINDOW: Final = 600.0
@@ -70,7 +71,10 @@ class Registries:
         """Return the prop id in a device's identifiers, if it is a prop of this prefix."""
         for domain, identifier in identifiers:
             if domain == DOMAIN and identifier.startswith(f"{self.prefix}/"):
-                return identifier.removeprefix(f"{self.prefix}/")
+                # "a/b/x" is not prop "b/x" of prefix "a" but prop "x" of "a/b".
+                prop_id = identifier.removeprefix(f"{self.prefix}/")
+                if is_prop_id(prop_id):
+                    return prop_id
         return None
 
     def issue_id(self, kind: str, prop_id: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+import importlib
+import re
 from typing import Any, Final
 
 from .decode import Fields, ProtocolError, decode_object, invalid, kind_of
@@ -18,6 +20,10 @@ MAX_NAME: Final = 64
 COLOR_MODES: Final = frozenset({"onoff", "brightness", "rgb", "rgbw", "color_temp"})
 CATEGORIES: Final = frozenset({"config", "diagnostic"})
 NUMBER_MODES: Final = frozenset({"box", "slider", "auto"})
+MAX_PATTERN: Final = 128
+# re's own parser, to see a pattern's structure; typeshed does not describe it.
+sre_parse: Any = importlib.import_module("re._parser")
+sre: Any = importlib.import_module("re._constants")
 
 
 class UnsupportedVersionError(ProtocolError):
@@ -154,11 +160,54 @@ def _number(f: Fields) -> dict[str, Any]:
 
 
 def _text(f: Fields) -> dict[str, Any]:
+    pattern = f.text("pattern", max_len=MAX_PATTERN)
+    if pattern is not None and (problem := pattern_problem(pattern)) is not None:
+        raise invalid(f.at("pattern"), problem)
     return {
         "min_len": f.integer("min_len", 0, 255),
         "max_len": f.integer("max_len", 0, 255),
-        "pattern": f.text("pattern"),
+        "pattern": pattern,
     }
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Return why a text entity's ``pattern`` is refused, or None.
+
+    Home Assistant matches it in the event loop on every set, so it must
+    compile, and must not backtrack without bound: a repetition inside a
+    repetition, a repeated alternation or a back-reference (``(a+)+$``,
+    ``(a|aa)*``) could hold the loop for minutes on 255 characters.
+    """
+    try:
+        tree = sre_parse.parse(pattern)
+    except re.error as err:
+        return f"is not a regular expression: {err}"
+    if _backtracks(list(tree), inside=False):
+        return "must not repeat a repetition or an alternation, nor refer back"
+    return None
+
+
+def _backtracks(items: list[Any], *, inside: bool) -> bool:
+    """Return whether a parsed pattern nests what can backtrack without bound."""
+    for op, av in items:
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            _, high, sub = av
+            many = high > 1
+            if (many and inside) or _backtracks(list(sub), inside=inside or many):
+                return True
+        elif op is sre.BRANCH:
+            if inside or any(_backtracks(list(b), inside=inside) for b in av[1]):
+                return True
+        elif op is sre.SUBPATTERN:
+            if _backtracks(list(av[3]), inside=inside):
+                return True
+        elif op in (sre.ASSERT, sre.ASSERT_NOT, sre.ATOMIC_GROUP):
+            sub = av[1] if op is not sre.ATOMIC_GROUP else av
+            if _backtracks(list(sub), inside=inside):
+                return True
+        elif op in (sre.GROUPREF, sre.GROUPREF_EXISTS):
+            return True
+    return False
 
 
 def _event(f: Fields) -> dict[str, Any]:
