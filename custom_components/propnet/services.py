@@ -119,11 +119,13 @@ async def _send_command(call: ServiceCall) -> ServiceResponse:
     )
     acks: list[dict[str, Any]] = []
     failures: list[str] = []
+    refused = True  # every failure a refusal: the request, not a fault
     for device_id, (_, prop_id, name), result in zip(
         call.data[ATTR_DEVICE_ID], targets, results, strict=True
     ):
         if isinstance(result, BaseException):
             failures.append(f"{name}: {result}")
+            refused = refused and isinstance(result, ServiceValidationError)
             continue
         acks.append(
             {
@@ -134,7 +136,7 @@ async def _send_command(call: ServiceCall) -> ServiceResponse:
             }
         )
     if failures:
-        raise HomeAssistantError(
+        raise (ServiceValidationError if refused else HomeAssistantError)(
             translation_domain=DOMAIN,
             translation_key="send_command_failed",
             translation_placeholders={"failures": "; ".join(failures)},

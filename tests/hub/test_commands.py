@@ -292,3 +292,43 @@ async def test_an_administrator_and_automations_may_restart_a_prop(
             context=context,
         )
         assert prop.commands[-1]["action"] == "reboot"
+
+
+async def test_params_too_large_or_not_json_are_refused_before_sending(
+    hass: HomeAssistant, prop: Prop
+) -> None:
+    """A prop reads at most 4 KiB: a bigger command, or one JSON cannot hold, never leaves."""
+    device = dr.async_get(hass).async_get_device(
+        identifiers={("propnet", "propnet/coffin_jumper")}
+    )
+    assert device is not None
+    sent = len(prop.commands)
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            "propnet",
+            "send_command",
+            {"device_id": device.id, "action": "scare", "params": {"x": "y" * 5000}},
+            blocking=True,
+        )
+    assert err.value.translation_key == "send_command_failed"
+    assert "would be 5082 bytes; a prop reads at most 4096" in str(err.value)
+    with pytest.raises(ServiceValidationError) as err:
+        await entry_hub(hass).async_command(
+            "coffin_jumper", "scare", params={"when": object()}
+        )
+    assert err.value.translation_key == "command_not_json"
+    await hass.async_block_till_done()
+    assert len(prop.commands) == sent
+
+
+async def test_a_busy_prop_is_a_refusal_an_internal_fault_an_error(
+    hass: HomeAssistant, prop: Prop
+) -> None:
+    """Busy says the request was the problem (no traceback in the log); internal is the prop's fault."""
+    prop.reply = "busy"
+    with pytest.raises(ServiceValidationError):
+        await press_scare(hass)
+    prop.reply = "internal"
+    with pytest.raises(HomeAssistantError) as err:
+        await press_scare(hass)
+    assert not isinstance(err.value, ServiceValidationError)

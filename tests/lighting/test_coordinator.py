@@ -624,6 +624,19 @@ async def test_old_web_clients_keep_working(
     assert response.status == 400
     assert (await response.json())["message"] == "invalid command"
     assert (await client.get("/api/propnet/rgb?base=other")).status == 404
+    rejected = entry.runtime_data.engine.stats.by_reason.get("too_large", 0)
+
+    async def chunks() -> Any:
+        # No Content-Length: the hub must stop reading by itself.
+        for _ in range(64):
+            yield b" " * 1024
+
+    for body in (b" " * 5000, chunks()):
+        response = await client.post("/api/propnet/rgb", data=body)
+        assert response.status == 413
+        assert (await response.json())["message"] == "a command has at most 4096 bytes"
+    stats = entry.runtime_data.engine.stats
+    assert stats.by_reason["too_large"] == rejected + 2
 
     await ws.send_json({"id": 2, "type": "propnet/rgb/subscribe", "base": "other"})
     assert (await ws.receive_json())["error"]["code"] == "not_found"

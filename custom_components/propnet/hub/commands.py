@@ -7,14 +7,20 @@ from typing import Any, Literal
 
 from homeassistant.components import mqtt
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from ..const import DOMAIN
 from ..protocol.commands import ACK_TIMEOUT, build_command, new_ulid
+from ..protocol.decode import MAX_PAYLOAD_BYTES
 from ..protocol.messages import Ack
 from ..protocol.names import TOPIC_CMD, prop_topic
 
 type AckOutcome = Literal["matched", "unmatched_ack", "ack_mismatch"]
+
+# A prop that says no for one of these did its job: the request was the
+# problem (Home Assistant logs those without a traceback). ``internal`` is a
+# fault of the prop and stays an error.
+REFUSALS = frozenset({"busy", "bad_value", "unknown_key", "unsupported_action"})
 
 
 class CommandBus:
@@ -66,13 +72,33 @@ class CommandBus:
     ) -> Ack:
         """Publish a command and wait for its ack; raise when it fails or none comes."""
         correlation_id = new_ulid()
+        placeholders = {"prop": name, "action": action}
+        try:
+            payload = build_command(action, correlation_id, key, value, params)
+        except (TypeError, ValueError) as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="command_not_json",
+                translation_placeholders={**placeholders, "error": str(err)},
+            ) from None
+        if len(payload) > MAX_PAYLOAD_BYTES:
+            # The prop reads at most this much; it would drop the command.
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="command_too_large",
+                translation_placeholders={
+                    **placeholders,
+                    "size": str(len(payload)),
+                    "limit": str(MAX_PAYLOAD_BYTES),
+                },
+            )
         future: asyncio.Future[Ack] = self.hass.loop.create_future()
         self._pending[correlation_id] = (prop_id, future)
         try:
             await mqtt.async_publish(
                 self.hass,
                 prop_topic(self.prefix, prop_id, TOPIC_CMD),
-                build_command(action, correlation_id, key, value, params),
+                payload,
                 qos=1,
                 retain=False,
             )
@@ -87,7 +113,8 @@ class CommandBus:
         finally:
             self._pending.pop(correlation_id, None)
         if not ack.ok:
-            raise HomeAssistantError(
+            refused = ack.error in REFUSALS
+            raise (ServiceValidationError if refused else HomeAssistantError)(
                 translation_domain=DOMAIN,
                 translation_key="command_failed",
                 translation_placeholders={

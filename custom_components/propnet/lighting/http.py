@@ -16,6 +16,7 @@ from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 import voluptuous as vol
 
 from ..const import DOMAIN
+from ..protocol.decode import MAX_PAYLOAD_BYTES
 from .coordinator import LightingCoordinator
 from .engine import Source, Submitted
 
@@ -51,12 +52,31 @@ class RgbView(HomeAssistantView):
         coordinator = _coordinator(request.app[KEY_HASS], request.query.get("base"))
         if coordinator is None:
             return self.json_message("no show lighting is set up", HTTPStatus.NOT_FOUND)
-        body = await request.read()
+        # At most one byte past the contract's limit is read: enough for the
+        # engine to refuse and count it, without holding a large body.
+        body = await _read_at_most(request, MAX_PAYLOAD_BYTES + 1)
         outcome = coordinator.engine.submit_payload(body, Source.UI)
+        if len(body) > MAX_PAYLOAD_BYTES:
+            return self.json_message(
+                f"a command has at most {MAX_PAYLOAD_BYTES} bytes",
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            )
         if outcome is Submitted.QUEUED:
             return self.json({"accepted": True}, HTTPStatus.ACCEPTED)
         reason = "invalid command" if outcome is Submitted.INVALID else "queue full"
         return self.json_message(reason, HTTPStatus.BAD_REQUEST)
+
+
+async def _read_at_most(request: web.Request, limit: int) -> bytes:
+    """Return the body's first ``limit`` bytes (or all of it, when shorter)."""
+    if request.content_length is not None and request.content_length > limit:
+        return b" " * limit  # refused as too large without reading a byte
+    body = bytearray()
+    while len(body) < limit and (
+        chunk := await request.content.read(limit - len(body))
+    ):
+        body += chunk
+    return bytes(body)
 
 
 @websocket_command(
