@@ -46,7 +46,7 @@ def websocket_watch_log(
     def forward(line: dict[str, Any]) -> None:
         connection.send_event(msg["id"], line)
 
-    connection.subscriptions[msg["id"]] = hub.async_watch_log(prop_id, forward)
+    connection.subscriptions[msg["id"]] = hub.logs.watch(prop_id, forward)
     connection.send_result(msg["id"])
-    for line in hub.logs.get(prop_id, ()):
+    for line in hub.logs.recent(prop_id):
         forward(line)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
@@ -115,4 +118,37 @@ async def test_only_an_administrator_may_watch_a_props_log(
     result = await client.receive_json()
     assert result["success"] is False
     assert result["error"]["code"] == "unauthorized"
-    assert not any(entry.runtime_data._log_watchers.values())
+    assert entry.runtime_data.logs.watching() == 0
+
+
+def test_a_prop_that_floods_its_log_is_written_at_a_bounded_rate(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """1,000 lines at once: 20 reach Home Assistant's log, all are kept, the rest counted."""
+    from custom_components.propnet.const import LOGGER
+    from custom_components.propnet.hub.logs import LOG_BURST, LOG_LINES, PropLogs
+    from custom_components.propnet.protocol.messages import LogLine
+
+    now = [0.0]
+    logs = PropLogs(LOGGER, clock=lambda: now[0])
+    seen: list[str] = []
+    logs.watch("skull", lambda entry: seen.append(entry["msg"]))
+    caplog.set_level(logging.DEBUG, "custom_components.propnet.props")
+    for n in range(1000):
+        logs.add("skull", LogLine("info", f"loop {n}"))
+    written = [r.getMessage() for r in caplog.records if r.name.endswith("skull")]
+    assert written == [f"loop {n}" for n in range(int(LOG_BURST))]
+    assert len(seen) == 1000
+    assert [e["msg"] for e in logs.recent("skull")][-1] == "loop 999"
+    assert len(logs.recent("skull")) == LOG_LINES
+    caplog.clear()
+    now[0] = 1.0  # a second later the rate lets lines through again
+    logs.add("skull", LogLine("warning", "lid jammed"))
+    written = [r.getMessage() for r in caplog.records if r.name.endswith("skull")]
+    assert written == [
+        (
+            "980 lines from this prop were not written here (more than 5 a second); "
+            "its diagnostics and live log have the last 100"
+        ),
+        "lid jammed",
+    ]

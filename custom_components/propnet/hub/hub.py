@@ -7,11 +7,10 @@ props, listeners and drops); registries and commands live in their own modules.
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
 from datetime import timedelta
-import logging
 from typing import Any, Final
 
 from homeassistant.components import mqtt
@@ -24,7 +23,6 @@ from homeassistant.components.switch import SwitchDeviceClass
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.event import async_track_time_interval
-from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN, EVENT_PROPNET, LOGGER
 from ..protocol.announce import (
@@ -60,6 +58,7 @@ from ..protocol.values import parse_values
 from .commands import CommandBus
 from .drops import DropLog
 from .firmware import Firmware
+from .logs import PropLogs
 from .registry import (
     HUB_KEYS,
     KEY_FIRMWARE,
@@ -85,8 +84,6 @@ MAX_PROPS: Final = 1024
 MAX_EARLY_STATUS: Final = 4
 # How long new entities wait for the status that follows their announce.
 STATUS_WAIT: Final = 1.0
-# Log lines kept per prop for diagnostics and for whoever starts watching.
-LOG_LINES: Final = 100
 # How often storms of dropped messages are summed up in the log.
 DROP_SUMMARY_INTERVAL: Final = timedelta(seconds=60)
 __all__ = [
@@ -98,13 +95,6 @@ __all__ = [
     "Prop",
     "PropHub",
 ]
-
-_LEVELS: Final = {
-    "debug": logging.DEBUG,
-    "info": logging.INFO,
-    "warning": logging.WARNING,
-    "error": logging.ERROR,
-}
 
 type EntityAdder = Callable[[str, list[EntitySpec]], None]
 type Listener = Callable[[], None]
@@ -133,10 +123,7 @@ class PropHub:
         self._listeners: dict[str, dict[str, Listener]] = defaultdict(dict)
         self._event_listeners: dict[tuple[str, str], EventListener] = {}
         # The last lines each prop logged, and who watches them live.
-        self.logs: dict[str, deque[dict[str, Any]]] = {}
-        self._log_watchers: dict[str, list[Callable[[dict[str, Any]], None]]] = (
-            defaultdict(list)
-        )
+        self.logs = PropLogs(LOGGER)
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._handlers: dict[str, Callable[[Prop, bytes, bool], None]] = {
             TOPIC_ANNOUNCE: self._on_announce,
@@ -443,29 +430,7 @@ class PropHub:
             )
 
     def _on_log(self, prop: Prop, payload: bytes, retain: bool) -> None:
-        line = parse_log(payload)
-        LOGGER.getChild(f"props.{prop.id}").log(_LEVELS[line.level], "%s", line.msg)
-        entry = {
-            "time": dt_util.utcnow().isoformat(),
-            "level": line.level,
-            "msg": line.msg,
-        }
-        self.logs.setdefault(prop.id, deque(maxlen=LOG_LINES)).append(entry)
-        for watcher in list(self._log_watchers.get(prop.id, ())):
-            watcher(entry)
-
-    @callback
-    def async_watch_log(
-        self, prop_id: str, watcher: Callable[[dict[str, Any]], None]
-    ) -> CALLBACK_TYPE:
-        """Call ``watcher`` with each line ``prop_id`` logs from now on."""
-        self._log_watchers[prop_id].append(watcher)
-
-        @callback
-        def stop() -> None:
-            self._log_watchers[prop_id].remove(watcher)
-
-        return stop
+        self.logs.add(prop.id, parse_log(payload))
 
     @callback
     def _on_connection(self, connected: bool) -> None:
@@ -532,6 +497,7 @@ class PropHub:
     def _forget_prop(self, prop: Prop) -> None:
         """Drop a prop that announced its removal, with its device and entities."""
         self.props.pop(prop.id, None)
+        self.logs.forget(prop.id)
         self._notify(prop.id)
         self.registries.release_device(prop.id)
 
@@ -549,6 +515,7 @@ class PropHub:
                 retain=True,
             )
         self.props.pop(prop_id, None)
+        self.logs.forget(prop_id)
         self.registries.clear_issues(prop_id)
 
     # -- Commands -----------------------------------------------------------------
@@ -589,5 +556,5 @@ class PropHub:
             "online": prop.online,
             "announce": None if prop.announce is None else asdict(prop.announce),
             "values": dict(prop.values),
-            "log": list(self.logs.get(prop_id, ())),
+            "log": self.logs.recent(prop_id),
         }
