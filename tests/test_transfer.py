@@ -144,7 +144,13 @@ def make_build(folder: Path, files: dict[str, bytes], **release: Any) -> None:
         (folder / path).write_bytes(data)
     manifest = {p: hashlib.sha256(d).hexdigest() for p, d in files.items()}
     (folder / MANIFEST).write_text(json.dumps(manifest))
-    write_release(folder, release.get("prop_id", "coffin_jumper"), "2.0", "Notes")
+    write_release(
+        folder,
+        release.get("prop_id", "coffin_jumper"),
+        "2.0",
+        "Notes",
+        prefix=release.get("prefix"),
+    )
 
 
 def test_a_build_reads_back_without_main_and_boot(tmp_path: Path) -> None:

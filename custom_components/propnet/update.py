@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 from homeassistant.components.update import (
@@ -16,7 +18,6 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
-from .hub.firmware import HubLink
 from .hub.hub import KEY_FIRMWARE, PropHub
 from .protocol.transfer import TransferError, install, is_kept
 from .runtime import PropsConfigEntry
@@ -27,6 +28,7 @@ TRIAL = 60
 CONFIRM = 10
 # Progress: sending is most of the time; the restart and trial take the rest.
 SENT_SHARE = 90
+RESTART_POLL = 0.2
 
 
 async def async_setup_entry(
@@ -42,6 +44,35 @@ async def async_setup_entry(
         async_add_entities([PropFirmware(hub, prop_id)])
 
     hub.register_prop_added(add_firmware)
+
+
+class HubLink:
+    """The transfer's Link over the hub: commands and availability of one prop."""
+
+    def __init__(self, hub: PropHub, prop_id: str) -> None:
+        """Link to ``prop_id``."""
+        self.hub = hub
+        self.prop_id = prop_id
+
+    async def command(self, action: str, params: dict[str, Any] | None = None) -> str:
+        """Send one command through the hub; its translated error becomes the detail."""
+        try:
+            ack = await self.hub.async_command(self.prop_id, action, params=params)
+        except HomeAssistantError as err:
+            raise TransferError("refused", str(err)) from None
+        return ack.message or ""
+
+    async def wait_restart(self, within: float) -> None:
+        """Return once the prop has come online again (a new session)."""
+        prop = self.hub.props[self.prop_id]
+        start = prop.sessions
+        deadline = time.monotonic() + within
+        while prop.sessions == start:
+            if time.monotonic() > deadline:
+                raise TransferError(
+                    "no_restart", "the prop did not restart and come back online"
+                )
+            await asyncio.sleep(RESTART_POLL)
 
 
 class PropFirmware(UpdateEntity):
@@ -86,13 +117,13 @@ class PropFirmware(UpdateEntity):
     @property
     def latest_version(self) -> str | None:
         """Return the waiting build's version (the installed one when there is none)."""
-        release = self.hub.firmware.release(self.prop_id)
+        release = self.hub.release(self.prop_id)
         return release.version if release else self.installed_version
 
     @property
     def release_summary(self) -> str | None:
         """Return the first line of the build's release notes."""
-        release = self.hub.firmware.release(self.prop_id)
+        release = self.hub.release(self.prop_id)
         if release is None or not release.notes:
             return None
         return release.notes.splitlines()[0][:255]
@@ -116,7 +147,7 @@ class PropFirmware(UpdateEntity):
 
     async def async_release_notes(self) -> str | None:
         """Return the build's release notes."""
-        release = self.hub.firmware.release(self.prop_id)
+        release = self.hub.release(self.prop_id)
         return release.notes if release else None
 
     @callback
@@ -148,7 +179,7 @@ class PropFirmware(UpdateEntity):
         self, version: str | None, backup: bool, **kwargs: Any
     ) -> None:
         """Send the waiting build; it is kept only if the prop comes back online with it."""
-        release = self.hub.firmware.release(self.prop_id)
+        release = self.hub.release(self.prop_id)
         # Without a build the latest version is the installed one, and Home
         # Assistant refuses the install itself.
         assert release is not None

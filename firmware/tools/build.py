@@ -119,5 +119,7 @@ def build(
         if path.is_file() and path.name not in (MANIFEST, transfer.RELEASE)
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1))
-    transfer.write_release(out, prop["id"], announce["sw_version"], notes)
+    transfer.write_release(
+        out, prop["id"], announce["sw_version"], notes, prefix=prop["prefix"]
+    )
     return manifest

@@ -224,9 +224,7 @@ async def test_install_through_the_scripted_prop_sends_the_build(
         )
 
     with (
-        patch(
-            "custom_components.propnet.hub.firmware.HubLink.wait_restart", no_restart
-        ),
+        patch("custom_components.propnet.update.HubLink.wait_restart", no_restart),
         pytest.raises(HomeAssistantError) as err,
     ):
         await install(hass)
@@ -247,3 +245,32 @@ async def test_a_prop_that_cannot_identify_gets_no_identify_button(
     assert hass.states.get("button.door_identify") is None
     assert hass.states.get("button.door_restart") is not None
     assert hass.states.get("update.door_firmware") is not None
+
+
+async def test_a_build_is_offered_only_on_the_prefix_it_was_built_for(
+    hass: HomeAssistant, entry: MockConfigEntry, prop: Prop, tmp_path: Path
+) -> None:
+    """Two hubs share one folder and one scan; a build for "halloween" is not this prop's."""
+    from custom_components.propnet.hub.firmware import firmware_folder
+    from tests.common import propnet_entry
+
+    other = propnet_entry("halloween")
+    other.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(other.entry_id)
+    await hass.async_block_till_done()
+    assert hub_of(other).firmware is hub_of(entry).firmware is firmware_folder(hass)
+    make_build(tmp_path / "coffin_jumper", {"prop.json": b"{}"}, prefix="halloween")
+    await builds_in(hass, entry, tmp_path)
+    assert hub_of(other).release("coffin_jumper") is not None
+    assert hub_of(entry).release("coffin_jumper") is None
+    state = hass.states.get(FIRMWARE)
+    assert state is not None
+    assert state.state == "off"
+    make_build(tmp_path / "coffin_jumper", {"prop.json": b"{}"}, prefix="propnet")
+    await builds_in(hass, entry, tmp_path)
+    state = hass.states.get(FIRMWARE)
+    assert state is not None
+    assert state.state == "on"
+    # Unloading one hub keeps the other's scans going; the last one stops them.
+    assert await hass.config_entries.async_unload(other.entry_id)
+    assert firmware_folder(hass)._stop_timer is not None

@@ -1,4 +1,8 @@
-"""Firmware builds Home Assistant can install, found in <config>/propnet/firmware/<prop id>/."""
+"""Firmware builds Home Assistant can install, found in <config>/propnet/firmware/<prop id>/.
+
+One folder serves every props hub: it is read by one scanner, and one
+transfer runs at a time across all of them (the broker is shared).
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,19 @@ import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-import time
-from typing import TYPE_CHECKING, Any, Final
+from typing import Final
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.util.hass_dict import HassKey
 
-from ..const import LOGGER
+from ..const import DOMAIN, LOGGER
 from ..protocol.names import is_prop_id
 from ..protocol.transfer import Release, TransferError, read_release
 
-if TYPE_CHECKING:
-    from .hub import PropHub
-
 FOLDER: Final = ("propnet", "firmware")
 SCAN_INTERVAL: Final = timedelta(minutes=5)
-RESTART_POLL: Final = 0.2
+DATA_FIRMWARE: HassKey[FirmwareFolder] = HassKey(f"{DOMAIN}_firmware")
 
 
 def scan(root: Path) -> tuple[dict[str, Release], dict[str, str]]:
@@ -50,53 +50,32 @@ def scan(root: Path) -> tuple[dict[str, Release], dict[str, str]]:
     return releases, problems
 
 
-class HubLink:
-    """The transfer's Link over the hub: commands and availability of one prop."""
+class FirmwareFolder:
+    """The builds waiting in the firmware folder, and the one transfer at a time."""
 
-    def __init__(self, hub: PropHub, prop_id: str) -> None:
-        """Link to ``prop_id``."""
-        self.hub = hub
-        self.prop_id = prop_id
-
-    async def command(self, action: str, params: dict[str, Any] | None = None) -> str:
-        """Send one command through the hub; its translated error becomes the detail."""
-        try:
-            ack = await self.hub.async_command(self.prop_id, action, params=params)
-        except HomeAssistantError as err:
-            raise TransferError("refused", str(err)) from None
-        return ack.message or ""
-
-    async def wait_restart(self, within: float) -> None:
-        """Return once the prop has come online again (a new session)."""
-        prop = self.hub.props[self.prop_id]
-        start = prop.sessions
-        deadline = time.monotonic() + within
-        while prop.sessions == start:
-            if time.monotonic() > deadline:
-                raise TransferError(
-                    "no_restart", "the prop did not restart and come back online"
-                )
-            await asyncio.sleep(RESTART_POLL)
-
-
-class Firmware:
-    """The builds waiting in the firmware folder, and one transfer at a time."""
-
-    def __init__(self, hass: HomeAssistant, changed: Callable[[], None]) -> None:
-        """Look in the config's firmware folder; ``changed`` hears of new builds."""
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Look in the config's firmware folder once someone listens."""
         self.hass = hass
         self.root = Path(hass.config.path(*FOLDER))
         self.releases: dict[str, Release] = {}
         self.lock = asyncio.Lock()
-        self._changed = changed
         self._problems: dict[str, str] = {}
+        self._listeners: list[Callable[[], None]] = []
+        self._stop_timer: CALLBACK_TYPE | None = None
 
-    def release(self, prop_id: str) -> Release | None:
-        """Return the build waiting for ``prop_id``."""
-        return self.releases.get(prop_id)
+    def release(self, prefix: str, prop_id: str) -> Release | None:
+        """Return the build waiting for ``prop_id`` on ``prefix``.
+
+        A build names the prefix its config uses: a prop of the same id on
+        another prefix is another prop and is not offered it.
+        """
+        release = self.releases.get(prop_id)
+        if release is None or release.prefix not in (None, prefix):
+            return None
+        return release
 
     async def async_scan(self) -> None:
-        """Read the folder again (in the executor) and tell the entities."""
+        """Read the folder again (in the executor) and tell the listeners."""
         releases, problems = await self.hass.async_add_executor_job(scan, self.root)
         for prop_id, problem in problems.items():
             if self._problems.get(prop_id) != problem:
@@ -109,13 +88,36 @@ class Firmware:
         self._problems = problems
         if releases != self.releases:
             self.releases = releases
-            self._changed()
+            for listener in list(self._listeners):
+                listener()
 
-    def async_start(self) -> CALLBACK_TYPE:
-        """Scan now and every few minutes; return what stops it."""
+    @callback
+    def async_listen(self, changed: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call ``changed`` when the builds change; the first listener starts the scans."""
+        self._listeners.append(changed)
+        if self._stop_timer is None:
 
-        async def rescan(_now: object) -> None:
-            await self.async_scan()
+            async def rescan(_now: object) -> None:
+                await self.async_scan()
 
-        self.hass.async_create_task(self.async_scan(), eager_start=False)
-        return async_track_time_interval(self.hass, rescan, SCAN_INTERVAL)
+            self.hass.async_create_task(self.async_scan(), eager_start=False)
+            self._stop_timer = async_track_time_interval(
+                self.hass, rescan, SCAN_INTERVAL
+            )
+
+        @callback
+        def stop() -> None:
+            self._listeners.remove(changed)
+            if not self._listeners and self._stop_timer is not None:
+                self._stop_timer()
+                self._stop_timer = None
+
+        return stop
+
+
+@callback
+def firmware_folder(hass: HomeAssistant) -> FirmwareFolder:
+    """Return the firmware folder every props hub of this Home Assistant shares."""
+    if (folder := hass.data.get(DATA_FIRMWARE)) is None:
+        folder = hass.data[DATA_FIRMWARE] = FirmwareFolder(hass)
+    return folder

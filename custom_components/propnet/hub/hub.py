@@ -54,10 +54,11 @@ from ..protocol.names import (
     split_topic,
     subscription,
 )
+from ..protocol.transfer import Release
 from ..protocol.values import parse_values
 from .commands import CommandBus
 from .drops import DropLog
-from .firmware import Firmware
+from .firmware import firmware_folder
 from .logs import PropLogs
 from .registry import (
     HUB_KEYS,
@@ -114,7 +115,7 @@ class PropHub:
         self.connected = False
         self.registries = Registries(hass, entry_id, prefix)
         self.commands = CommandBus(hass, prefix)
-        self.firmware = Firmware(hass, self._firmware_changed)
+        self.firmware = firmware_folder(hass)
         self._adders: dict[str, EntityAdder] = {}
         # Entities an announce brought, by prop and key, until its status.
         self._to_add: dict[str, dict[str, None]] = {}
@@ -166,7 +167,7 @@ class PropHub:
         self._unsubscribe.append(
             mqtt.async_subscribe_connection_status(self.hass, self._on_connection)
         )
-        self._unsubscribe.append(self.firmware.async_start())
+        self._unsubscribe.append(self.firmware.async_listen(self._firmware_changed))
         self._unsubscribe.append(
             async_track_time_interval(
                 self.hass,
@@ -239,6 +240,10 @@ class PropHub:
         return remove
 
     @callback
+    def release(self, prop_id: str) -> Release | None:
+        """Return the firmware build waiting for ``prop_id`` on this hub's prefix."""
+        return self.firmware.release(self.prefix, prop_id)
+
     def _firmware_changed(self) -> None:
         for prop_id in list(self._listeners):
             self._notify(prop_id, [KEY_FIRMWARE])

@@ -80,6 +80,9 @@ class Release:
     version: str
     notes: str | None
     manifest: dict[str, str]
+    # The topic prefix the build's config uses; None for a build that does
+    # not say (offered on every prefix, as before prefixes were recorded).
+    prefix: str | None = None
 
     def files(self) -> dict[str, bytes]:
         """Read the files an update carries, each checked against the manifest.
@@ -137,12 +140,25 @@ def read_release(folder: Path) -> Release:
         raise TransferError("bad_build", f"{RELEASE} needs prop_id and version")
     if notes is not None and not isinstance(notes, str):
         raise TransferError("bad_build", f"{RELEASE}: notes must be text")
-    return Release(folder, prop_id, version, notes and notes[:MAX_NOTES], manifest)
+    prefix = release.get("prefix")
+    if prefix is not None and not isinstance(prefix, str):
+        raise TransferError("bad_build", f"{RELEASE}: prefix must be text")
+    return Release(
+        folder, prop_id, version, notes and notes[:MAX_NOTES], manifest, prefix
+    )
 
 
-def write_release(folder: Path, prop_id: str, version: str, notes: str | None) -> None:
+def write_release(
+    folder: Path,
+    prop_id: str,
+    version: str,
+    notes: str | None,
+    prefix: str | None = None,
+) -> None:
     """Describe the build in ``folder`` for Home Assistant's update entity."""
     release: dict[str, Any] = {"prop_id": prop_id, "version": version}
+    if prefix is not None:
+        release["prefix"] = prefix
     if notes:
         release["notes"] = notes
     (folder / RELEASE).write_text(json.dumps(release, indent=1), encoding="utf-8")
