@@ -134,7 +134,13 @@ class PropFirmware(UpdateEntity):
         return {"last_install": self._last_install}
 
     async def async_added_to_hass(self) -> None:
-        """Follow the prop's announce, availability and the firmware folder."""
+        """Follow the prop's announce, availability and the firmware folder.
+
+        How the last install ended survives a restart of Home Assistant.
+        """
+        if (last := await self.async_get_last_state()) is not None:
+            outcome = last.attributes.get("last_install")
+            self._last_install = outcome if isinstance(outcome, str) else None
         self.async_on_remove(
             self.hub.async_add_listener(
                 self.prop_id, KEY_FIRMWARE, self.async_write_ha_state

@@ -274,3 +274,26 @@ async def test_a_build_is_offered_only_on_the_prefix_it_was_built_for(
     # Unloading one hub keeps the other's scans going; the last one stops them.
     assert await hass.config_entries.async_unload(other.entry_id)
     assert firmware_folder(hass)._stop_timer is not None
+
+
+async def test_how_the_last_install_ended_survives_a_restart(
+    hass: HomeAssistant, mqtt_mock: Any
+) -> None:
+    """Restored from Home Assistant's saved states: the attribute is there after a restart."""
+    from homeassistant.core import State
+    from pytest_homeassistant_custom_component.common import mock_restore_cache
+
+    from tests.common import propnet_entry
+
+    mock_restore_cache(
+        hass, [State(FIRMWARE, "off", {"last_install": "rolled back: no wifi"})]
+    )
+    entry = propnet_entry()
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coffin = Prop(hass)
+    await coffin.connect()
+    state = hass.states.get(FIRMWARE)
+    assert state is not None
+    assert state.attributes["last_install"] == "rolled back: no wifi"
