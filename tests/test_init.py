@@ -62,6 +62,24 @@ async def test_blueprints_are_installed_when_missing(
 
 
 @pytest.mark.blueprint_install
+async def test_a_blueprint_the_user_deleted_stays_deleted(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, tmp_path: Path
+) -> None:
+    """Installed once, deleted by the user: the next start does not bring it back."""
+    from custom_components.propnet.blueprints import async_install_blueprints
+
+    hass.config.config_dir = str(tmp_path)
+    folder = tmp_path / "blueprints" / "automation" / "propnet"
+    assert await async_setup_component(hass, "propnet", {})
+    await hass.async_block_till_done()
+    assert (folder / "show_schedule.yaml").exists()
+    (folder / "show_schedule.yaml").unlink()
+    await async_install_blueprints(hass)  # what the next start does
+    assert not (folder / "show_schedule.yaml").exists()
+    assert (folder / "prop_offline_alert.yaml").exists()
+
+
+@pytest.mark.blueprint_install
 async def test_a_read_only_config_folder_is_only_logged(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
