@@ -151,6 +151,7 @@ class MQTTClient:
         log=None,
         ssl=None,
         max_packet=MAX_PACKET,
+        resolve=None,
     ):
         """Describe the connection; nothing happens until ``run`` is awaited."""
         self.client_id = client_id
@@ -168,6 +169,11 @@ class MQTTClient:
         self._log = log or (lambda level, msg: None)
         self.ssl = ssl
         self.max_packet = max_packet
+        # ``resolve(name)`` returns the broker's address without blocking the
+        # loop (propnet.dns); None: ``server`` is an address already.
+        self.resolve = resolve
+        self._address = None
+        self._failed_connects = 0
         self.subs = []
         self.ready = None
         self.connected = False
@@ -276,11 +282,22 @@ class MQTTClient:
     async def _connect(self):
         # Every step has a time limit: an access point or broker that stops
         # answering without closing must not hold the prop forever.
+        address = self.server
+        if self.resolve is not None:
+            # Resolved once and kept; asked again after a few failed
+            # connections in a row, in case the broker moved.
+            if self._address is None or self._failed_connects >= 3:
+                self._failed_connects = 0
+                self._address = await self.resolve(self.server)
+            address = self._address
         if self.ssl is None:
-            opening = asyncio.open_connection(self.server, self.port)
+            opening = asyncio.open_connection(address, self.port)
         else:
-            # The handshake checks the broker's certificate against the CA.
-            opening = asyncio.open_connection(self.server, self.port, ssl=self.ssl)
+            # The handshake checks the broker's certificate, by its name, against the CA.
+            opening = asyncio.open_connection(
+                address, self.port, ssl=self.ssl, server_hostname=self.server
+            )
+        self._failed_connects += 1
         reader, writer = await asyncio.wait_for_ms(opening, CONNECT_MS)
         try:
             writer.s.setsockopt(_IPPROTO_TCP, _TCP_NODELAY, 1)
@@ -301,6 +318,7 @@ class MQTTClient:
             raise MQTTError(
                 "broker refused: " + CONNACK_ERRORS.get(body[1], str(body[1]))
             )
+        self._failed_connects = 0
 
     def _close(self):
         self.connected = False

@@ -27,6 +27,10 @@ class Network:
         """Return the station's address, or None."""
         return self.wlan.ifconfig()[0] if self.isconnected() else None
 
+    def dns(self):
+        """Return the name server the network gave, or None."""
+        return self.wlan.ifconfig()[3] if self.isconnected() else None
+
     def mac(self):
         """Return the station's MAC as aa:bb:cc:dd:ee:ff."""
         return ":".join("%02x" % b for b in self.wlan.config("mac"))

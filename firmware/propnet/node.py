@@ -97,10 +97,28 @@ class Node:
             on_connect=self._births,
             log=self.log,
             ssl=_tls(m) if m.get("tls") else None,
+            resolve=self._resolver(m),
         )
         self.client.ready = self._net_up
         self.subscribe(self.topic("cmd"), self._on_cmd)
         self.subscribe("homeassistant/status", self._on_ha_status)
+
+    def _resolver(self, mqtt):
+        """Return how to find the broker's address by name, or None for an address.
+
+        The name server is ``mqtt.dns`` when set, else the one Wi-Fi was given.
+        """
+        host = mqtt["host"]
+        parts = host.split(".")
+        if host == "localhost" or (len(parts) == 4 and all(p.isdigit() for p in parts)):
+            return None
+        from . import dns
+
+        def resolve(name):
+            given = self.net.dns() if self.net is not None else None
+            return dns.resolve(name, dns.server_of(mqtt.get("dns"), given))
+
+        return resolve
 
     # What components call
 

@@ -238,6 +238,7 @@ MQTT: dict[str, Check] = {
     "user": text,
     "password": text,
     "keepalive": whole(5, 600),
+    "dns": text,
     "tls": flag,
     "ca": text,
 }

@@ -404,6 +404,12 @@ def compile_config(
     )
     files: dict[str, bytes] = {}
     _tls(ctx, raw.get("mqtt"), mqtt, path, files)
+    if isinstance(mqtt.get("dns"), str) and not _is_name_server(mqtt["dns"]):
+        ctx.error(
+            raw["mqtt"],
+            "dns",
+            "mqtt.dns: a name server is an IPv4 address, with :port if not 53",
+        )
     wifi = None
     if "wifi" in raw:
         wifi = section(
@@ -510,6 +516,15 @@ def compile_config(
             else:
                 out[part] = values
     return out
+
+
+def _is_name_server(text: str) -> bool:
+    """Return whether ``text`` is ``a.b.c.d`` or ``a.b.c.d:port``."""
+    host, _, port = text.partition(":")
+    parts = host.split(".")
+    if len(parts) != 4 or not all(p.isdigit() and int(p) <= 255 for p in parts):
+        return False
+    return not port or (port.isdigit() and 1 <= int(port) <= 65535)
 
 
 def _tls(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+import itertools
 from pathlib import Path
 import signal
 import time
@@ -12,6 +13,7 @@ import pytest
 
 from custom_components.propnet.protocol import commands, messages
 from tests.harness.broker import Broker
+from tests.harness.dns import NameServer
 from tests.harness.procs import busy_cores, wait_until
 from tests.harness.proxy import StallingProxy
 from tests.harness.virtual_prop import VirtualProp, mp_script
@@ -269,3 +271,43 @@ def test_a_prop_stays_online_and_answers_with_a_huge_retained_message_on_its_top
         prop.stop()
         with Watcher(broker.port, "homeassistant/status") as watcher:
             watcher.publish("homeassistant/status", b"", retain=True)
+
+
+def test_a_silent_name_server_does_not_stop_the_props_other_tasks(
+    tmp_path: Path, broker: Broker
+) -> None:
+    """The broker given by name, the name server silent for 4 s: the other task never waits.
+
+    MicroPython's getaddrinfo would stop every task for as long as the name
+    server takes; the prop's own lookup sleeps between looks instead.
+    """
+    with NameServer({"broker.test": "127.0.0.1"}) as names:
+        names.silent = True
+        log = tmp_path / "client.log"
+        client = mp_script(
+            "dns_session.py",
+            ["broker.test", str(broker.port), str(names.port)],
+            log,
+            tmp_path,
+        )
+        client.start()
+        try:
+            wait_until(
+                lambda: names.queries >= 3, 10, "the prop asking and asking again"
+            )
+            time.sleep(2)
+            assert not [line for line in _lines(log) if line.startswith("up ")]
+            failures = [
+                line for line in _lines(log) if "no answer from the name server" in line
+            ]
+            assert failures, _lines(log)
+            names.silent = False
+            _wait_line(log, "up 1", timeout=10)
+        finally:
+            client.stop()
+    ticks = [int(line.split()[1]) for line in _lines(log) if line.startswith("tick ")]
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
+    # Ticks every 50 ms throughout; a lookup that blocked would leave a gap
+    # as long as its timeout (500 ms per try here).
+    assert len(ticks) > 40
+    assert max(gaps) < 400, sorted(gaps)[-5:]

@@ -115,3 +115,29 @@ def test_tls_mistakes_are_named_at_their_line(
         tmp_path, f"prop: {{id: p, name: P}}\nmqtt: {mqtt}\ncomponents: []\n"
     )
     assert any(p.startswith(expected) for p in found), found
+
+
+@pytest.mark.parametrize("dns", ["10.0.0.1", "10.0.0.1:5353"])
+def test_a_name_server_address_is_taken(tmp_path: Path, dns: str) -> None:
+    """mqtt.dns names the server the prop asks for the broker's address."""
+    from propnet_tool.schema import compile_config
+
+    path = tmp_path / "prop.yaml"
+    path.write_text(
+        f"prop: {{id: p, name: P}}\nmqtt: {{host: broker.local, dns: '{dns}'}}\n"
+        "components: []\n"
+    )
+    assert compile_config(path)["mqtt"]["dns"] == dns
+
+
+@pytest.mark.parametrize("dns", ["dns.local", "10.0.0.256", "10.0.0.1:0", "10.0.0.1:x"])
+def test_a_name_server_that_is_no_address_is_refused(tmp_path: Path, dns: str) -> None:
+    """A name for the name server would need a name server: only IPv4 addresses."""
+    found = problems(
+        tmp_path,
+        f"prop: {{id: p, name: P}}\nmqtt: {{host: broker.local, dns: '{dns}'}}\n"
+        "components: []\n",
+    )
+    assert found == [
+        "2: mqtt.dns: a name server is an IPv4 address, with :port if not 53"
+    ]
