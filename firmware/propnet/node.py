@@ -57,6 +57,8 @@ class Node:
         self.held = []
         self.held_dropped = 0
         self.drops = {}
+        # Component loops that failed and started again, by component.
+        self.faults = {}
         self.handlers = {}
         self.commands = 0
         self.updater = None
@@ -170,6 +172,12 @@ class Node:
             self.held.pop(0)
             self.held_dropped += 1
         self.held.append((level, msg))
+
+    def fault(self, key):
+        """Count a failure of ``key``'s loop; return how many it has had."""
+        n = self.faults.get(key, 0) + 1
+        self.faults[key] = n
+        return n
 
     def drop(self, reason):
         """Count a message dropped for ``reason``; the first of each kind is logged."""

@@ -1,5 +1,10 @@
 """What every component shares: built from its config, reports state, takes commands."""
 
+import asyncio
+
+# A loop that failed starts again after this long, doubling to the longest.
+RETRY_MS = (100, 30000)
+
 
 class CommandError(Exception):
     """A command the component refuses; ``code`` is one of the contract's ack errors."""
@@ -32,6 +37,32 @@ class Component:
 
     def start(self):
         """Start the tasks the component needs; called once the node runs."""
+
+    def forever(self, loop):
+        """Run ``loop()`` as a task that a failure does not end.
+
+        A sensor that stops answering (an OSError from I2C, a pin read, a
+        UART) must not silently leave the prop without that sensor: the
+        failure is counted and logged, and the loop starts again after a
+        backoff, so a broken part cannot fill the log either.
+        """
+        asyncio.create_task(self._guard(loop))
+
+    async def _guard(self, loop):
+        delay = RETRY_MS[0]
+        while True:
+            try:
+                await loop()
+                return
+            except Exception as e:  # noqa: BLE001 - any failure: count, log, go on
+                n = self.node.fault(self.key or self.cfg.get("kind"))
+                self.node.log(
+                    "error",
+                    "%s failed (%d times): %r; again in %d ms"
+                    % (self.key or self.cfg.get("kind"), n, e, delay),
+                )
+            await asyncio.sleep_ms(delay)
+            delay = min(delay * 2, RETRY_MS[1])
 
     def command(self, action, value, params):
         """Carry out a command or raise CommandError."""

@@ -127,7 +127,7 @@ class Component(Base):
 
     def start(self):
         """Set the volume once the module has woken, then watch for the end of tracks."""
-        asyncio.create_task(self._watch())
+        self.forever(self._watch)
 
     async def _watch(self):
         # The module ignores commands for its first second or so after power-up.

@@ -26,7 +26,7 @@ class Component(Sensor):
 
     def start(self):
         """Measure on the interval."""
-        asyncio.create_task(self._measure())
+        self.forever(self._measure)
 
     def measure(self):
         """Ping once; return the distance in cm, or None when no echo came back in range."""

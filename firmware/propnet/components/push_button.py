@@ -23,7 +23,7 @@ class Component(Base):
 
     def start(self):
         """Poll the pin."""
-        asyncio.create_task(self._poll())
+        self.forever(self._poll)
 
     async def _poll(self):
         while True:

@@ -172,7 +172,7 @@ class Component(Base):
 
     def start(self):
         """Poll for tags."""
-        asyncio.create_task(self._poll())
+        self.forever(self._poll)
 
     async def _poll(self):
         while True:

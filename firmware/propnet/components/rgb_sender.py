@@ -31,7 +31,7 @@ class Component(Base):
 
     def start(self):
         """Watch the knobs."""
-        asyncio.create_task(self._loop())
+        self.forever(self._loop)
 
     async def _loop(self):
         while True:

@@ -36,7 +36,7 @@ class Component(Base):
     def start(self):
         """Read on the interval when there is something to read."""
         if self.reader is not None:
-            asyncio.create_task(self._loop())
+            self.forever(self._loop)
 
     def read(self):
         """Take one reading from the source."""

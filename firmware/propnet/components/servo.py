@@ -80,9 +80,9 @@ class Component(Base):
     def start(self):
         """Detach when idle, and follow the voice if lip sync is set."""
         if self.detach_ms:
-            asyncio.create_task(self._detach_when_idle())
+            self.forever(self._detach_when_idle)
         if self.lipsync:
-            asyncio.create_task(self._follow_voice())
+            self.forever(self._follow_voice)
 
     async def _detach_when_idle(self):
         while True:

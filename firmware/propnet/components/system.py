@@ -39,7 +39,7 @@ class Component(Base):
 
     def start(self):
         """Report on the interval."""
-        asyncio.create_task(self._loop())
+        self.forever(self._loop)
 
     async def _loop(self):
         # Readings sent before Home Assistant has made the entities from the

@@ -389,4 +389,49 @@ def identify_beeps_a_siren_or_says_it_cannot():
     eq(machine.pins[23], 0, "nothing moved")
 
 
+@test
+def a_sensor_that_fails_is_counted_logged_and_read_again():
+    n = node(
+        [
+            {
+                "kind": "sensor",
+                "type": "sensor",
+                "key": "light_level",
+                "pin": 36,
+                "interval": 0.01,
+            }
+        ]
+    )
+    level = n.component("light_level")
+    failures = [OSError(5), OSError(19)]
+    real = level.reader.read_u16
+
+    def flaky():
+        if failures:
+            raise failures.pop(0)
+        return real()
+
+    level.reader.read_u16 = flaky
+    machine.ADC.levels[36] = 1234
+    logged = []
+    n.log = lambda level_, msg: logged.append((level_, msg))
+
+    async def go():
+        level.start()
+        # Two failures: retried after 100 ms, then 200 ms.
+        await settle(450)
+
+    asyncio.run(go())
+    eq(n.faults, {"light_level": 2}, "failures counted")
+    eq(latest(n, "telemetry"), {"light_level": 1234}, "read again after the failures")
+    eq(
+        [m.split(";")[0] for lvl, m in logged if lvl == "error"],
+        [
+            "light_level failed (1 times): OSError(5,)",
+            "light_level failed (2 times): OSError(19,)",
+        ],
+        "each failure logged",
+    )
+
+
 run()
