@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import devices
+from .boards import NAMES as BOARD_NAMES
 from .checks import (
     PIN,
     PULL,
@@ -225,6 +226,7 @@ TOP: dict[str, Check] = {
 }
 PROP: dict[str, Check] = {
     "id": text,
+    "board": choice(*BOARD_NAMES),
     "name": text,
     "prefix": text,
     "model": text,

@@ -9,6 +9,7 @@ import re
 import ssl
 from typing import Any
 
+from .boards import BOARDS, DEFAULT_BOARD, Board, Use, pin_problem, pull_problem
 from .checks import PIN, BadValueError, Ctx, anything, section, text
 from .contract import ROOT, announce as contract, decode, names
 from .devices import DEVICES, Device
@@ -52,15 +53,58 @@ class Build:
     entity_sources: list[Any] = field(default_factory=list)
     types: dict[str, str] = field(default_factory=dict)
     pins: dict[int, str] = field(default_factory=dict)
+    board: Board = BOARDS[DEFAULT_BOARD]
     # Each component's compiled config by key, for steps that check a target's options.
     details: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def _claim_pin(b: Build, obj: Any, name: str, pin: int, owner: str) -> None:
+# What each pin option does with its pin, for the board's rules.
+PIN_USE: dict[str, Use] = {
+    "switch": "output",
+    "light": "output",
+    "servo": "output",
+    "binary_sensor": "input",
+    "push_button": "input",
+    "rgb_sender": "adc",
+    "step_pin": "output",
+    "dir_pin": "output",
+    "enable_pin": "output",
+    "tx": "output",
+    "rx": "input",
+    "busy_pin": "input",
+    "trigger_pin": "output",
+    "echo_pin": "input",
+    "sck": "output",
+    "mosi": "output",
+    "cs": "output",
+    "miso": "input",
+    "home": "input",
+    "lipsync": "adc",
+}
+
+
+def _claim_pin(
+    b: Build, obj: Any, name: str, pin: int, owner: str, *, use: Use = "input"
+) -> None:
     if pin in b.pins:
         b.ctx.error(obj, name, f"{name}: pin {pin} is already used by {b.pins[pin]}")
+    elif (problem := pin_problem(b.board, pin, use, owner)) is not None:
+        b.ctx.error(obj, name, f"{name}: {problem}")
     else:
         b.pins[pin] = owner
+
+
+def _check_pull(
+    b: Build, obj: Any, values: dict[str, Any], default: Any = None
+) -> None:
+    """Refuse a pull resistor the pin does not have."""
+    pin, pull = values.get("pin"), values.get("pull", default)
+    if (
+        isinstance(pin, int)
+        and pull in ("up", "down")
+        and (problem := pull_problem(b.board, pin)) is not None
+    ):
+        b.ctx.error(obj, "pull" if "pull" in values else "pin", f"pull: {problem}")
 
 
 def _component(b: Build, raw: Any, items: Any, index: int) -> None:
@@ -90,11 +134,14 @@ def _component(b: Build, raw: Any, items: Any, index: int) -> None:
         else:
             b.types[key] = kind_name
     owner = f"{kind_name} {key or ''}".strip()
-    for name in ("pin",):
-        if isinstance(values.get(name), int):
-            _claim_pin(b, raw, name, values[name], owner)
+    use = PIN_USE.get(kind_name, "input")
+    if kind_name == "sensor" and values.get("source", "adc") == "adc":
+        use = "adc"
+    if isinstance(values.get("pin"), int):
+        _claim_pin(b, raw, "pin", values["pin"], owner, use=use)
+        _check_pull(b, raw, values)
     for pin in values.get("pins", []):
-        _claim_pin(b, raw, "pins", pin, owner)
+        _claim_pin(b, raw, "pins", pin, owner, use=use)
     dev = DEVICES.get(kind_name)
     if dev is not None:
         _device_pins_and_parts(b, dev, raw, values, owner=owner, label=label)
@@ -149,7 +196,12 @@ def _device_pins_and_parts(
             pin = values[name]
             if not (shared and b.pins.get(pin) == f"the SPI bus ({name})"):
                 _claim_pin(
-                    b, raw, name, pin, f"the SPI bus ({name})" if shared else owner
+                    b,
+                    raw,
+                    name,
+                    pin,
+                    f"the SPI bus ({name})" if shared else owner,
+                    use=PIN_USE.get(name, "input"),
                 )
     for name, part in dev.parts.items():
         if name not in values:
@@ -163,7 +215,16 @@ def _device_pins_and_parts(
             label=f"{label}{name}.",
         )
         if isinstance(values[name].get("pin"), int):
-            _claim_pin(b, raw[name], "pin", values[name]["pin"], f"{owner} {name}")
+            _claim_pin(
+                b,
+                raw[name],
+                "pin",
+                values[name]["pin"],
+                f"{owner} {name}",
+                use=PIN_USE.get(name, "input"),
+            )
+            # A homing switch is pulled up unless the config says otherwise.
+            _check_pull(b, raw[name], values[name], "up" if name == "home" else None)
 
 
 def _faces(
@@ -237,7 +298,9 @@ def _kind_specific(
         else:
             for tone, pin in tones.items():
                 try:
-                    _claim_pin(b, raw, "tones", PIN(pin), f"siren tone {tone}")
+                    _claim_pin(
+                        b, raw, "tones", PIN(pin), f"siren tone {tone}", use="output"
+                    )
                 except BadValueError as bad:
                     ctx.error(tones, tone, f"{label}tones.{tone}: {bad}")
             default = values.get("default_tone")
@@ -425,9 +488,11 @@ def compile_config(
             required=("pin",),
             label="status_led.",
         )
-    b = Build(ctx)
+    b = Build(ctx, board=BOARDS[prop.get("board", DEFAULT_BOARD)])
     if led and "pin" in led:
-        b.pins[led["pin"]] = "the status LED"
+        _claim_pin(
+            b, raw["status_led"], "pin", led["pin"], "the status LED", use="output"
+        )
     items = raw.get("components", [])
     if not isinstance(items, list):
         ctx.error(raw, "components", "components: must be a list")
@@ -482,6 +547,7 @@ def compile_config(
             announce[name] = prop[name]
     announce.setdefault("manufacturer", "PropNet")
     announce.setdefault("sw_version", firmware_version())
+    announce.setdefault("hw_version", b.board.name)
     announce["entities"] = b.entities
     if not led and not any(c["kind"] in ("light", "siren") for c in b.components):
         # Nothing to blink or beep: the hub shows no Identify button.

@@ -292,3 +292,79 @@ def test_the_tool_works_without_home_assistant(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "ok (13 entities)" in result.stdout
     assert "homeassistant" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("board", "component", "expected"),
+    [
+        (
+            "esp32",
+            "{type: switch, key: lid, pin: 6}",
+            "4: pin: GPIO 6 of the esp32 is wired to the module's flash; the prop would not boot",
+        ),
+        (
+            "esp32",
+            "{type: switch, key: lid, pin: 34}",
+            "4: pin: GPIO 34 of the esp32 is input-only; it cannot drive switch lid",
+        ),
+        (
+            "esp32",
+            "{type: binary_sensor, key: mat, pin: 36, pull: up}",
+            "4: pull: GPIO 36 of the esp32 has no internal pull resistor; fit one on "
+            "the board (10 kOhm) and set pull: none",
+        ),
+        (
+            "esp32",
+            "{type: sensor, key: level, source: adc, pin: 4}",
+            "4: pin: GPIO 4 of the esp32 has no ADC that works while Wi-Fi is on; "
+            "use GPIO 32 to 39",
+        ),
+        (
+            "esp32",
+            "{type: switch, key: lid, pin: 24}",
+            "4: pin: the esp32 has no GPIO 24",
+        ),
+        (
+            "esp32s3",
+            "{type: switch, key: lid, pin: 30}",
+            "4: pin: GPIO 30 of the esp32s3 is wired to the module's flash; the prop would not boot",
+        ),
+        (
+            "esp32s3",
+            "{type: switch, key: lid, pin: 20}",
+            "4: pin: GPIO 20 of the esp32s3 is the USB port the firmware is deployed through",
+        ),
+        (
+            "esp32c3",
+            "{type: switch, key: lid, pin: 14}",
+            "4: pin: GPIO 14 of the esp32c3 is wired to the module's flash; the prop would not boot",
+        ),
+        (
+            "esp32c3",
+            "{type: switch, key: lid, pin: 22}",
+            "4: pin: the esp32c3 has no GPIO 22",
+        ),
+    ],
+)
+def test_pins_are_checked_against_the_board(
+    tmp_path: Path, board: str, component: str, expected: str
+) -> None:
+    """validate names the pin, the board and why: flash, input-only, no pull, ADC2, missing."""
+    found = problems(
+        tmp_path,
+        f"prop: {{id: p, name: P, board: {board}}}\nmqtt: {{host: h}}\n"
+        f"components:\n  - {component}\n",
+    )
+    assert found == [expected]
+
+
+def test_pins_a_board_has_are_taken_and_the_board_is_announced(tmp_path: Path) -> None:
+    """GPIO 34 reads a PIR on an ESP32; GPIO 40 drives a relay on an S3; hw_version says which."""
+    for board, pins in (("esp32", (34, 23)), ("esp32s3", (40, 41))):
+        path = tmp_path / f"{board}.yaml"
+        path.write_text(
+            f"prop: {{id: p, name: P, board: {board}}}\nmqtt: {{host: h}}\n"
+            f"components:\n  - {{type: binary_sensor, key: pir, pin: {pins[0]}}}\n"
+            f"  - {{type: switch, key: lid, pin: {pins[1]}}}\n"
+        )
+        assert compile_config(path)["announce"]["hw_version"] == board
