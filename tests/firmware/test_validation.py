@@ -310,14 +310,18 @@ def test_the_tool_works_without_home_assistant(tmp_path: Path) -> None:
         (
             "esp32",
             "{type: binary_sensor, key: mat, pin: 36, pull: up}",
-            "4: pull: GPIO 36 of the esp32 has no internal pull resistor; fit one on "
-            "the board (10 kOhm) and set pull: none",
+            (
+                "4: pull: GPIO 36 of the esp32 has no internal pull resistor; fit one on "
+                "the board (10 kOhm) and set pull: none"
+            ),
         ),
         (
             "esp32",
             "{type: sensor, key: level, source: adc, pin: 4}",
-            "4: pin: GPIO 4 of the esp32 has no ADC that works while Wi-Fi is on; "
-            "use GPIO 32 to 39",
+            (
+                "4: pin: GPIO 4 of the esp32 has no ADC that works while Wi-Fi is on; "
+                "use GPIO 32 to 39"
+            ),
         ),
         (
             "esp32",
@@ -349,7 +353,7 @@ def test_the_tool_works_without_home_assistant(tmp_path: Path) -> None:
 def test_pins_are_checked_against_the_board(
     tmp_path: Path, board: str, component: str, expected: str
 ) -> None:
-    """validate names the pin, the board and why: flash, input-only, no pull, ADC2, missing."""
+    """Validate names the pin, the board and why: flash, input-only, no pull, ADC2, missing."""
     found = problems(
         tmp_path,
         f"prop: {{id: p, name: P, board: {board}}}\nmqtt: {{host: h}}\n"
