@@ -51,6 +51,52 @@ def adc(pin):
     return a
 
 
+# Step pulses last this long; drivers need 1 to 2 us (A4988, DRV8825).
+STEP_HIGH_US = 5
+_rmt_channels = [0]
+
+
+class StepTrain:
+    """Step pulses sent by the RMT peripheral, evenly spaced while the loop runs on."""
+
+    def __init__(self, rmt):
+        """Drive ``rmt``, a channel already set up on the step pin."""
+        self.rmt = rmt
+
+    def done(self):
+        """Return whether the last train has gone out (never waits)."""
+        return self.rmt.wait_done()
+
+    def send(self, n, period_us):
+        """Start ``n`` pulses ``period_us`` apart; returns at once."""
+        period_us = max(period_us, 2 * STEP_HIGH_US)
+        self.rmt.write_pulses((STEP_HIGH_US, period_us - STEP_HIGH_US) * n, True)
+
+
+def step_train(pin):
+    """Return a StepTrain on ``pin``, or None where there is no RMT channel left.
+
+    Every ESP32 family has RMT (8 channels on the ESP32, 4 on the S3, 2 on
+    the C3); the host has none, and steps there go out from the loop.
+    """
+    try:
+        import esp32
+    except ImportError:
+        return None
+    channel = _rmt_channels[0]
+    try:
+        rmt = esp32.RMT(
+            channel,
+            pin=machine.Pin(pin, machine.Pin.OUT, value=0),
+            clock_div=80,  # 1 us per tick from the 80 MHz APB clock
+            idle_level=False,
+        )
+    except (ValueError, OSError):
+        return None
+    _rmt_channels[0] = channel + 1
+    return StepTrain(rmt)
+
+
 def uart(id, tx, rx=None, baud=9600):
     """Return a serial port on ``tx`` (and ``rx``, if it has one)."""
     if rx is None:

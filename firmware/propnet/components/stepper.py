@@ -28,6 +28,9 @@ class Component(Base):
         super().__init__(node, cfg)
         hw = node.hw
         self.step_pin = hw.output(cfg["step_pin"], 0)
+        # The RMT peripheral spaces pulses evenly; without it (the host) a
+        # tick's steps go out back to back.
+        self.train = hw.step_train(cfg["step_pin"])
         self.dir_pin = hw.output(cfg["dir_pin"], 0)
         # Most drivers enable on a low EN pin.
         self.enable_on = 0 if cfg.get("enable_invert", True) else 1
@@ -69,13 +72,20 @@ class Component(Base):
         if self.enable is not None:
             self.enable.value(self.enable_on if on else 1 - self.enable_on)
 
-    def _pulse(self, n, forward):
+    def _ready(self):
+        """Return whether the next pulses can start (the last train has gone out)."""
+        return self.train is None or self.train.done()
+
+    def _pulse(self, n, forward, speed):
         self.dir_pin.value(1 if forward != self.reverse else 0)
-        p = self.step_pin
-        for _ in range(n):
-            p.value(1)
-            time.sleep_us(2)
-            p.value(0)
+        if self.train is not None:
+            self.train.send(n, int(1000000 / max(speed, 1)))
+        else:
+            p = self.step_pin
+            for _ in range(n):
+                p.value(1)
+                time.sleep_us(2)
+                p.value(0)
         self.steps += n
 
     def goto(self, position):
@@ -120,9 +130,9 @@ class Component(Base):
             )
             owed += more
             n = min(int(owed), remaining)
-            owed -= n
-            if n:
-                self._pulse(n, forward)
+            if n and self._ready():
+                owed -= n
+                self._pulse(n, forward, self.speed)
                 self.position += n if forward else -n
 
     def home(self):
@@ -147,11 +157,11 @@ class Component(Base):
             await asyncio.sleep_ms(TICK_MS)
             owed += speed * TICK_MS / 1000
             n = min(int(owed), travel - moved)
-            owed -= n
             # One step at a time near the switch would be slow; a tick's worth
             # at homing speed overshoots by at most a few steps.
-            if n:
-                self._pulse(n, False)
+            if n and self._ready():
+                owed -= n
+                self._pulse(n, False, speed)
                 moved += n
         self.position = self.target = self.low
         self.homed = True

@@ -369,4 +369,62 @@ def every_actuator_is_safe_after_stop():
     asyncio.run(go())
 
 
+
+class _RMT:
+    """esp32.RMT as the stepper uses it: records each train, busy until told."""
+
+    trains = []
+    busy = False
+
+    def __init__(self, channel, pin=None, clock_div=8, idle_level=False):
+        _RMT.trains = []
+        self.channel = channel
+        self.clock_div = clock_div
+
+    def wait_done(self, timeout=0):
+        return not _RMT.busy
+
+    def write_pulses(self, durations, data=True):
+        _RMT.trains.append((tuple(durations), data))
+
+
+class _Esp32:
+    RMT = _RMT
+
+
+@test
+def stepper_pulses_are_evenly_spaced_by_the_rmt_peripheral():
+    import sys
+
+    sys.modules["esp32"] = _Esp32
+    try:
+        n = stepper(max_speed=1000, acceleration=100000)
+    finally:
+        del sys.modules["esp32"]
+    d = n.component("door")
+
+    async def go():
+        del machine.writes[:]
+        d.command("set", 200, None)
+        await settle(20)
+        # While a train is still going out, the next one waits: no overlap.
+        _RMT.busy = True
+        sent = sum(len(t[0]) // 2 for t in _RMT.trains)
+        await settle(20)
+        eq(sum(len(t[0]) // 2 for t in _RMT.trains), sent, "nothing sent while busy")
+        _RMT.busy = False
+        await d.idle()
+
+    asyncio.run(go())
+    eq(sum(len(t[0]) // 2 for t in _RMT.trains), 200, "200 pulses in all")
+    eq(pulses(), 0, "none toggled from the loop")
+    for durations, first in _RMT.trains:
+        eq(first, True, "each train starts high")
+        highs = [durations[i] for i in range(0, len(durations), 2)]
+        lows = [durations[i] for i in range(1, len(durations), 2)]
+        eq(set(highs), {5}, "5 us pulses")
+        eq(len(set(lows)), 1, "one spacing within a train")
+        eq(lows[0] + 5 >= 1000, True, "spaced for at most 1000 steps a second")
+    eq(d.position, 200, "position")
+
 run()
