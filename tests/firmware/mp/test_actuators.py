@@ -369,23 +369,23 @@ def every_actuator_is_safe_after_stop():
     asyncio.run(go())
 
 
+_TRAINS = []
+_RMT_STATE = {"busy": False}
+
 
 class _RMT:
     """esp32.RMT as the stepper uses it: records each train, busy until told."""
 
-    trains = []
-    busy = False
-
     def __init__(self, channel, pin=None, clock_div=8, idle_level=False):
-        _RMT.trains = []
+        del _TRAINS[:]
         self.channel = channel
         self.clock_div = clock_div
 
     def wait_done(self, timeout=0):
-        return not _RMT.busy
+        return not _RMT_STATE["busy"]
 
     def write_pulses(self, durations, data=True):
-        _RMT.trains.append((tuple(durations), data))
+        _TRAINS.append((tuple(durations), data))
 
 
 class _Esp32:
@@ -408,17 +408,17 @@ def stepper_pulses_are_evenly_spaced_by_the_rmt_peripheral():
         d.command("set", 200, None)
         await settle(20)
         # While a train is still going out, the next one waits: no overlap.
-        _RMT.busy = True
-        sent = sum(len(t[0]) // 2 for t in _RMT.trains)
+        _RMT_STATE["busy"] = True
+        sent = sum(len(t[0]) // 2 for t in _TRAINS)
         await settle(20)
-        eq(sum(len(t[0]) // 2 for t in _RMT.trains), sent, "nothing sent while busy")
-        _RMT.busy = False
+        eq(sum(len(t[0]) // 2 for t in _TRAINS), sent, "nothing sent while busy")
+        _RMT_STATE["busy"] = False
         await d.idle()
 
     asyncio.run(go())
-    eq(sum(len(t[0]) // 2 for t in _RMT.trains), 200, "200 pulses in all")
+    eq(sum(len(t[0]) // 2 for t in _TRAINS), 200, "200 pulses in all")
     eq(pulses(), 0, "none toggled from the loop")
-    for durations, first in _RMT.trains:
+    for durations, first in _TRAINS:
         eq(first, True, "each train starts high")
         highs = [durations[i] for i in range(0, len(durations), 2)]
         lows = [durations[i] for i in range(1, len(durations), 2)]
@@ -426,5 +426,6 @@ def stepper_pulses_are_evenly_spaced_by_the_rmt_peripheral():
         eq(len(set(lows)), 1, "one spacing within a train")
         eq(lows[0] + 5 >= 1000, True, "spaced for at most 1000 steps a second")
     eq(d.position, 200, "position")
+
 
 run()
