@@ -161,6 +161,8 @@ echoes = {}
 
 
 def time_pulse_us(pin, level, timeout_us=1000000):
+    # As MicroPython's extmod/machine_pulse.c: -2 when no pulse began within
+    # the timeout (no echo), -1 when it began and outlasted the timeout.
     widths = echoes.get(pin.id)
     if not widths:
         return -2
