@@ -353,10 +353,15 @@ async def test_seq_waits_for_its_reserve(
     assert hass_storage[key]["data"] == {"reserved": SEQ_BLOCK + 300}
 
 
-async def test_a_restart_keeps_seq_memory_and_colour(
+async def test_a_reload_keeps_seq_memory_and_colour(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:
-    """After a restart: the state is republished, seq goes on, old cmdIds are still known."""
+    """After a reload (an options change, a reconfigure): the state is republished, seq goes on, old cmdIds are still known.
+
+    Home Assistant does not unload entries when it stops; a real restart is
+    the real hass of tests/e2e/test_lighting.py, and the stop event alone is
+    test_each_lighting_entry_says_offline_on_its_own_topic.
+    """
     entry = await start(hass, lighting_entry())
     first = send(hass, 10, 20, 30)
     send(hass, 40, 50, 60)

@@ -196,17 +196,28 @@ async def test_an_address_that_does_not_resolve_fails_open(sockets: None) -> Non
     output = NetworkOutput(
         NetworkTarget(Protocol.ARTNET, "no-such-node.invalid", 6454, offset=-1), [1]
     )
+    attempts: list[None] = []
+    make_node = output._make_node
+
+    def counted() -> Any:
+        attempts.append(None)
+        return make_node()
+
+    output._make_node = counted  # type: ignore[method-assign]
     task = asyncio.create_task(output.run())
     try:
         await asyncio.to_thread(
             wait_until,
-            lambda: output.status is NetworkStatus.FAILED,
-            10,
-            "the output failing",
+            lambda: output.status is NetworkStatus.FAILED and len(attempts) >= 2,
+            15,
+            "the output failing and trying again",
         )
         output.update(1, bytes([1]))  # the show goes on
+        assert not task.done()  # it raised nothing: the task still runs
     finally:
         task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
 
 
 async def test_the_sacn_input_hears_an_independent_sender(sockets: None) -> None:
