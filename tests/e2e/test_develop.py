@@ -188,4 +188,8 @@ def test_ctrl_c_stops_everything(demo: Demo) -> None:
     assert not port_open(demo.http_port)
     assert not port_open(demo.mqtt_port)
     assert not (demo.runtime / "pids").exists()
-    assert "stopping the props, Home Assistant and mosquitto" in output
+    assert "stopping Home Assistant, the props, olad and mosquitto" in output
+    # Home Assistant went first: its outputs did not vanish under it.
+    hass_log = (demo.runtime / "config" / "hass.out").read_text(errors="replace")
+    assert "DMX USB Pro on" not in hass_log, hass_log[-2000:]
+    assert "OLA" not in [line for line in hass_log.splitlines() if "WARNING" in line]
