@@ -83,11 +83,6 @@ class PropFirmware(UpdateEntity):
     _attr_translation_key = "firmware"
     _attr_device_class = UpdateDeviceClass.FIRMWARE
     _attr_entity_category = EntityCategory.CONFIG
-    _attr_supported_features = (
-        UpdateEntityFeature.INSTALL
-        | UpdateEntityFeature.PROGRESS
-        | UpdateEntityFeature.RELEASE_NOTES
-    )
 
     def __init__(self, hub: PropHub, prop_id: str) -> None:
         """Describe the firmware of ``prop_id``."""
@@ -99,6 +94,22 @@ class PropFirmware(UpdateEntity):
         )
         self._last_install: str | None = None
         self._percent = -1
+        # While an install runs, the version the prop had: the new one only
+        # counts once the prop has kept it (a trial boot may still roll back).
+        self._installing_over: str | None = None
+
+    @property
+    def supported_features(self) -> UpdateEntityFeature:
+        """Offer release notes only when the waiting build has some.
+
+        The update dialog waits for notes it is told exist; a build without
+        them must not leave it spinning.
+        """
+        features = UpdateEntityFeature.INSTALL | UpdateEntityFeature.PROGRESS
+        release = self.hub.release(self.prop_id)
+        if release is not None and release.notes:
+            features |= UpdateEntityFeature.RELEASE_NOTES
+        return features
 
     @property
     def available(self) -> bool:
@@ -108,7 +119,9 @@ class PropFirmware(UpdateEntity):
 
     @property
     def installed_version(self) -> str | None:
-        """Return the version the prop announces."""
+        """Return the version the prop announces (the old one until an install is kept)."""
+        if self._installing_over is not None:
+            return self._installing_over
         prop = self.hub.props.get(self.prop_id)
         if prop is None or prop.announce is None:
             return None
@@ -191,6 +204,7 @@ class PropFirmware(UpdateEntity):
         assert release is not None
         if not self.hub.available(self.prop_id):
             raise self._error("prop_offline")
+        self._installing_over = self.installed_version or ""
         self._attr_in_progress = True
         self._attr_update_percentage = None
         self._percent = -1
@@ -214,6 +228,7 @@ class PropFirmware(UpdateEntity):
                         f"update_{err.reason}", detail=err.detail
                     ) from None
         finally:
+            self._installing_over = None
             self._attr_in_progress = False
             self._attr_update_percentage = None
             self.async_write_ha_state()

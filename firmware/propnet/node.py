@@ -1,7 +1,10 @@
 """The prop runtime: config to components, and the whole wire contract over MQTT.
 
-About 400 lines, kept in one module for the prop's heap (each module costs
-its own globals); the components, actions and safety live in their own.
+One module for the prop's heap: each module imported costs its own globals
+and bytecode, and the runtime's parts (commands, births, logs held while
+offline, status) share the node's state. What is needed only sometimes
+lives apart and is imported when used: updates and their trial (update.py),
+the name lookup (dns.py), the status LED (safety.py).
 """
 
 import asyncio
@@ -357,47 +360,12 @@ class Node:
     # Firmware updates
 
     def _update(self, action, params):
-        """Carry out one update step; ``update_status`` returns how the last one ended."""
+        """Carry out one update step (update.py); ``update_status`` says how the last ended."""
         from . import update
 
         if self.updater is None:
             self.updater = update.Updater()
-        if action == "update_begin":
-            self.updater.begin(params)
-        elif action == "update_chunk":
-            self.updater.chunk(params)
-        elif action == "update_commit":
-            self.updater.commit()
-            self.log("info", "update stored; restarting to try it")
-            asyncio.create_task(self.reboot())
-        elif action == "update_status":
-            return update.result()
-        else:
-            raise CommandError("unsupported_action", action + " is not an update step")
-        return None
-
-    async def _trial(self, state):
-        """Keep an update once online long enough; restart (rolling back) if never."""
-        from . import update
-
-        deadline = time.ticks_add(time.ticks_ms(), int(state.get("trial", 60) * 1000))
-        online_since = None
-        while time.ticks_diff(deadline, time.ticks_ms()) > 0:
-            if self.client.connected:
-                if online_since is None:
-                    online_since = time.ticks_ms()
-                if (
-                    time.ticks_diff(time.ticks_ms(), online_since)
-                    >= state.get("confirm", 10) * 1000
-                ):
-                    update.keep(state)
-                    self.log("info", "update to %s kept" % state.get("version"))
-                    return
-            else:
-                online_since = None
-            await asyncio.sleep_ms(100)
-        self.log("error", "update did not stay online; restarting to roll back")
-        await self.reboot()
+        return self.updater.step(self, action, params)
 
     # Running
 
@@ -452,17 +420,10 @@ class Node:
         except OSError:
             pass
         else:
+            # Imported only on a trial boot: every module costs heap.
             from . import update
 
-            state = update.trial()
-            if state is not None and self.safe_mode:
-                # An update whose config cannot be read is not one to keep.
-                self.log(
-                    "error", "update started in safe mode; restarting to roll back"
-                )
-                asyncio.create_task(self.reboot())
-            elif state is not None:
-                asyncio.create_task(self._trial(state))
+            update.resume(self)
         asyncio.create_task(self._stable())
         await self.client.run()
 

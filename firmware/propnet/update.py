@@ -9,10 +9,12 @@ keeps it only after staying online for a while. The rollback itself is in
 main.py, which updates never replace.
 """
 
+import asyncio
 import binascii
 import hashlib
 import json
 import os
+import time
 
 from .components import CommandError
 
@@ -173,6 +175,22 @@ class Updater:
         with open(staged, "ab") as f:
             f.write(data)
 
+    def step(self, node, action, params):
+        """Carry out one update command for ``node``; ``update_status`` returns how the last ended."""
+        if action == "update_begin":
+            self.begin(params)
+        elif action == "update_chunk":
+            self.chunk(params)
+        elif action == "update_commit":
+            self.commit()
+            node.log("info", "update stored; restarting to try it")
+            asyncio.create_task(node.reboot())
+        elif action == "update_status":
+            return result()
+        else:
+            raise CommandError("unsupported_action", action + " is not an update step")
+        return None
+
     def commit(self):
         """Check every file; swap them in and leave the state for a trial boot."""
         if self.files is None:
@@ -226,3 +244,38 @@ def keep(state):
     clear(PREV)
     os.remove(STATE)
     set_result("kept " + str(state.get("version")))
+
+
+def resume(node):
+    """On a boot after an update: watch the trial, or roll back at once in safe mode."""
+    state = trial()
+    if state is None:
+        return
+    if node.safe_mode:
+        # An update whose config cannot be read is not one to keep.
+        node.log("error", "update started in safe mode; restarting to roll back")
+        asyncio.create_task(node.reboot())
+    else:
+        asyncio.create_task(watch_trial(node, state))
+
+
+async def watch_trial(node, state):
+    """Keep an update once online long enough; restart (rolling back) if never."""
+    deadline = time.ticks_add(time.ticks_ms(), int(state.get("trial", 60) * 1000))
+    online_since = None
+    while time.ticks_diff(deadline, time.ticks_ms()) > 0:
+        if node.client.connected:
+            if online_since is None:
+                online_since = time.ticks_ms()
+            if (
+                time.ticks_diff(time.ticks_ms(), online_since)
+                >= state.get("confirm", 10) * 1000
+            ):
+                keep(state)
+                node.log("info", "update to %s kept" % state.get("version"))
+                return
+        else:
+            online_since = None
+        await asyncio.sleep_ms(100)
+    node.log("error", "update did not stay online; restarting to roll back")
+    await node.reboot()

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 import json
 from pathlib import Path
 import re
-import ssl
 from typing import Any
 
-from .boards import BOARDS, DEFAULT_BOARD, Board, Use, pin_problem, pull_problem
+from .boards import BOARDS, DEFAULT_BOARD, Board
 from .checks import PIN, BadValueError, Ctx, anything, section, text
+from .connection import check_mqtt
 from .contract import ROOT, announce as contract, decode, names
 from .devices import DEVICES, Device
 from .kinds import (
@@ -25,10 +25,10 @@ from .kinds import (
     WIFI,
 )
 from .loader import ConfigError, LineDict, LineList, load
+from .pins import PIN_USE, PinClaims
 from .sequences import filters, steps
 
-# The broker's CA certificate on the board, and where compile_config hands files to the build.
-CA_FILE = "ca.der"
+# Where compile_config hands files (the CA) to the build.
 FILES = "_files"
 BUILT_IN_ACTIONS = (
     "set",
@@ -52,59 +52,14 @@ class Build:
     # For each entity: the YAML mapping it came from, to place protocol errors.
     entity_sources: list[Any] = field(default_factory=list)
     types: dict[str, str] = field(default_factory=dict)
-    pins: dict[int, str] = field(default_factory=dict)
-    board: Board = BOARDS[DEFAULT_BOARD]
+    pins: PinClaims = field(init=False)
     # Each component's compiled config by key, for steps that check a target's options.
     details: dict[str, dict[str, Any]] = field(default_factory=dict)
+    board: InitVar[Board] = BOARDS[DEFAULT_BOARD]
 
-
-# What each pin option does with its pin, for the board's rules.
-PIN_USE: dict[str, Use] = {
-    "switch": "output",
-    "light": "output",
-    "servo": "output",
-    "binary_sensor": "input",
-    "push_button": "input",
-    "rgb_sender": "adc",
-    "step_pin": "output",
-    "dir_pin": "output",
-    "enable_pin": "output",
-    "tx": "output",
-    "rx": "input",
-    "busy_pin": "input",
-    "trigger_pin": "output",
-    "echo_pin": "input",
-    "sck": "output",
-    "mosi": "output",
-    "cs": "output",
-    "miso": "input",
-    "home": "input",
-    "lipsync": "adc",
-}
-
-
-def _claim_pin(
-    b: Build, obj: Any, name: str, pin: int, owner: str, *, use: Use = "input"
-) -> None:
-    if pin in b.pins:
-        b.ctx.error(obj, name, f"{name}: pin {pin} is already used by {b.pins[pin]}")
-    elif (problem := pin_problem(b.board, pin, use, owner)) is not None:
-        b.ctx.error(obj, name, f"{name}: {problem}")
-    else:
-        b.pins[pin] = owner
-
-
-def _check_pull(
-    b: Build, obj: Any, values: dict[str, Any], default: Any = None
-) -> None:
-    """Refuse a pull resistor the pin does not have."""
-    pin, pull = values.get("pin"), values.get("pull", default)
-    if (
-        isinstance(pin, int)
-        and pull in ("up", "down")
-        and (problem := pull_problem(b.board, pin)) is not None
-    ):
-        b.ctx.error(obj, "pull" if "pull" in values else "pin", f"pull: {problem}")
+    def __post_init__(self, board: Board) -> None:
+        """Claim pins on ``board``."""
+        self.pins = PinClaims(self.ctx, board)
 
 
 def _component(b: Build, raw: Any, items: Any, index: int) -> None:
@@ -138,10 +93,10 @@ def _component(b: Build, raw: Any, items: Any, index: int) -> None:
     if kind_name == "sensor" and values.get("source", "adc") == "adc":
         use = "adc"
     if isinstance(values.get("pin"), int):
-        _claim_pin(b, raw, "pin", values["pin"], owner, use=use)
-        _check_pull(b, raw, values)
+        b.pins.claim(raw, "pin", values["pin"], owner, use=use)
+        b.pins.check_pull(raw, values)
     for pin in values.get("pins", []):
-        _claim_pin(b, raw, "pins", pin, owner, use=use)
+        b.pins.claim(raw, "pins", pin, owner, use=use)
     dev = DEVICES.get(kind_name)
     if dev is not None:
         _device_pins_and_parts(b, dev, raw, values, owner=owner, label=label)
@@ -194,9 +149,8 @@ def _device_pins_and_parts(
         if isinstance(values.get(name), int):
             shared = name in dev.shared_pins
             pin = values[name]
-            if not (shared and b.pins.get(pin) == f"the SPI bus ({name})"):
-                _claim_pin(
-                    b,
+            if not (shared and b.pins.owner(pin) == f"the SPI bus ({name})"):
+                b.pins.claim(
                     raw,
                     name,
                     pin,
@@ -215,8 +169,7 @@ def _device_pins_and_parts(
             label=f"{label}{name}.",
         )
         if isinstance(values[name].get("pin"), int):
-            _claim_pin(
-                b,
+            b.pins.claim(
                 raw[name],
                 "pin",
                 values[name]["pin"],
@@ -224,7 +177,7 @@ def _device_pins_and_parts(
                 use=PIN_USE.get(name, "input"),
             )
             # A homing switch is pulled up unless the config says otherwise.
-            _check_pull(b, raw[name], values[name], "up" if name == "home" else None)
+            b.pins.check_pull(raw[name], values[name], "up" if name == "home" else None)
 
 
 def _faces(
@@ -298,8 +251,8 @@ def _kind_specific(
         else:
             for tone, pin in tones.items():
                 try:
-                    _claim_pin(
-                        b, raw, "tones", PIN(pin), f"siren tone {tone}", use="output"
+                    b.pins.claim(
+                        raw, "tones", PIN(pin), f"siren tone {tone}", use="output"
                     )
                 except BadValueError as bad:
                     ctx.error(tones, tone, f"{label}tones.{tone}: {bad}")
@@ -466,13 +419,7 @@ def compile_config(
         label="mqtt.",
     )
     files: dict[str, bytes] = {}
-    _tls(ctx, raw.get("mqtt"), mqtt, path, files)
-    if isinstance(mqtt.get("dns"), str) and not _is_name_server(mqtt["dns"]):
-        ctx.error(
-            raw["mqtt"],
-            "dns",
-            "mqtt.dns: a name server is an IPv4 address, with :port if not 53",
-        )
+    check_mqtt(ctx, raw.get("mqtt"), mqtt, path, files)
     wifi = None
     if "wifi" in raw:
         wifi = section(
@@ -490,8 +437,8 @@ def compile_config(
         )
     b = Build(ctx, board=BOARDS[prop.get("board", DEFAULT_BOARD)])
     if led and "pin" in led:
-        _claim_pin(
-            b, raw["status_led"], "pin", led["pin"], "the status LED", use="output"
+        b.pins.claim(
+            raw["status_led"], "pin", led["pin"], "the status LED", use="output"
         )
     items = raw.get("components", [])
     if not isinstance(items, list):
@@ -547,7 +494,7 @@ def compile_config(
             announce[name] = prop[name]
     announce.setdefault("manufacturer", "PropNet")
     announce.setdefault("sw_version", firmware_version())
-    announce.setdefault("hw_version", b.board.name)
+    announce.setdefault("hw_version", b.pins.board.name)
     announce["entities"] = b.entities
     if not led and not any(c["kind"] in ("light", "siren") for c in b.components):
         # Nothing to blink or beep: the hub shows no Identify button.
@@ -582,45 +529,6 @@ def compile_config(
             else:
                 out[part] = values
     return out
-
-
-def _is_name_server(text: str) -> bool:
-    """Return whether ``text`` is ``a.b.c.d`` or ``a.b.c.d:port``."""
-    host, _, port = text.partition(":")
-    parts = host.split(".")
-    if len(parts) != 4 or not all(p.isdigit() and int(p) <= 255 for p in parts):
-        return False
-    return not port or (port.isdigit() and 1 <= int(port) <= 65535)
-
-
-def _tls(
-    ctx: Ctx, raw: Any, mqtt: dict[str, Any], config: Path, files: dict[str, bytes]
-) -> None:
-    """Check mqtt.tls and mqtt.ca; the CA goes to the board as DER, which MicroPython reads."""
-    if "ca" in mqtt and not mqtt.get("tls"):
-        ctx.error(raw, "ca", "mqtt.ca: only used with tls: true")
-    if not mqtt.get("tls"):
-        return
-    mqtt.setdefault("port", 8883)
-    if "ca" not in mqtt:
-        ctx.error(
-            raw,
-            "tls",
-            "mqtt.ca: needed with tls: the prop has no certificate store of its own",
-        )
-        return
-    ca_path = (config.parent / mqtt["ca"]).resolve()
-    try:
-        pem = ca_path.read_text(encoding="ascii")
-        der = ssl.PEM_cert_to_DER_cert(pem)
-    except OSError as err:
-        ctx.error(raw, "ca", f"mqtt.ca: cannot read {ca_path}: {err.strerror}")
-        return
-    except (ValueError, UnicodeDecodeError):
-        ctx.error(raw, "ca", f"mqtt.ca: {ca_path} is not a PEM certificate")
-        return
-    files[CA_FILE] = der
-    mqtt["ca"] = CA_FILE
 
 
 def firmware_version() -> str:

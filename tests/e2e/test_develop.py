@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 import json
+import os
 from pathlib import Path
 import shutil
 import signal
@@ -19,7 +20,11 @@ from tests.harness.olad import ola_installed
 from tests.harness.procs import free_port, port_open, wait_until
 
 BROWSER_MODULES = REPO / ".run" / "browser"
-SCREENSHOT = REPO / "docs" / "images" / "dashboard.png"
+# Tests write only under ignored folders; PROPNET_SCREENSHOTS=docs/images
+# refreshes the picture the docs show (see docs/development.md).
+SCREENSHOT = (
+    REPO / os.environ.get("PROPNET_SCREENSHOTS", ".run/screenshots") / "dashboard.png"
+)
 
 
 @dataclass
@@ -170,7 +175,7 @@ def test_the_dashboard_shows_the_live_show_and_a_click_reaches_a_prop(
         0.2,
     )
     assert shot.stat().st_size > 10_000
-    SCREENSHOT.parent.mkdir(exist_ok=True)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(shot, SCREENSHOT)
 
 
@@ -183,4 +188,12 @@ def test_ctrl_c_stops_everything(demo: Demo) -> None:
     assert not port_open(demo.http_port)
     assert not port_open(demo.mqtt_port)
     assert not (demo.runtime / "pids").exists()
-    assert "stopping the props, Home Assistant and mosquitto" in output
+    assert "stopping Home Assistant, the props, olad and mosquitto" in output
+    # Home Assistant went first: its outputs did not vanish under it.
+    hass_log = (demo.runtime / "config" / "hass.out").read_text(errors="replace")
+    vanished = [
+        line
+        for line in hass_log.splitlines()
+        if "DMX USB Pro on" in line or ("OLA at" in line and "unreachable" in line)
+    ]
+    assert vanished == [], vanished

@@ -154,14 +154,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"develop: {err}", file=sys.stderr)
         return 1
     finally:
-        print("\ndevelop: stopping the props, Home Assistant and mosquitto")
+        # Home Assistant first: it then says offline for show lighting while
+        # the broker is up, and no output of its vanishes under it.
+        print("\ndevelop: stopping Home Assistant, the props, olad and mosquitto")
+        hass.stop()
         for prop in props:
             prop.stop()
         if widget is not None:
             widget.close()
         if ola is not None:
             ola.stop()
-        hass.stop()
         broker.stop()
         pidfile.unlink(missing_ok=True)
     return 0

@@ -297,3 +297,56 @@ async def test_how_the_last_install_ended_survives_a_restart(
     state = hass.states.get(FIRMWARE)
     assert state is not None
     assert state.attributes["last_install"] == "rolled back: no wifi"
+
+
+async def test_release_notes_are_offered_only_when_the_build_has_some(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    prop: Prop,
+    tmp_path: Path,
+    hass_ws_client: Any,
+) -> None:
+    """Up to date, or a build without notes: the dialog is not told to wait for notes."""
+    from homeassistant.components.update import UpdateEntityFeature
+
+    def features() -> int:
+        state = hass.states.get(FIRMWARE)
+        assert state is not None
+        return int(state.attributes["supported_features"])
+
+    assert not features() & UpdateEntityFeature.RELEASE_NOTES
+    make_build(tmp_path / "coffin_jumper", {"prop.json": b"{}"})  # notes "Notes"
+    await builds_in(hass, entry, tmp_path)
+    assert features() & UpdateEntityFeature.RELEASE_NOTES
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {"type": "update/release_notes", "entity_id": FIRMWARE}
+    )
+    answer = await client.receive_json()
+    assert answer["success"]
+    assert answer["result"] == "Notes"
+
+
+async def test_the_installed_version_changes_only_once_the_prop_keeps_the_update(
+    hass: HomeAssistant, entry: MockConfigEntry, prop: Prop, tmp_path: Path
+) -> None:
+    """During the trial the prop already announces 2.0; the entity says 1.0.0 until it is kept."""
+    make_build(tmp_path / "coffin_jumper", {"a": b"x"})
+    await builds_in(hass, entry, tmp_path)
+    seen: list[str] = []
+
+    async def trial(link: Any, files: Any, **kwargs: Any) -> str:
+        prop.announcement["sw_version"] = "2.0"
+        await prop.connect()  # the trial boot announces the new version
+        state = hass.states.get(FIRMWARE)
+        assert state is not None
+        seen.append(state.attributes["installed_version"])
+        return "kept 2.0"
+
+    with patch("custom_components.propnet.update.install", trial):
+        await install(hass)
+    state = hass.states.get(FIRMWARE)
+    assert state is not None
+    assert seen == ["1.0.0"]
+    assert state.attributes["installed_version"] == "2.0"
+    assert state.state == "off"

@@ -1,7 +1,9 @@
 """The props hub: follows every prop on one prefix and keeps Home Assistant in step.
 
-Longer than most modules because its message handlers share one state (the
-props, listeners and drops); registries and commands live in their own modules.
+Its message handlers share one state, the props and what each announced and
+reported, so they stay together here; what they hand on lives in modules of
+its own: registries (devices, entities, repairs), commands and acks,
+listeners, logs, drops and firmware builds.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ from ..protocol.announce import (
 from ..protocol.decode import ProtocolError
 from ..protocol.messages import (
     Ack,
-    Event,
     parse_ack,
     parse_availability,
     parse_event,
@@ -59,6 +60,7 @@ from ..protocol.values import parse_values
 from .commands import CommandBus
 from .drops import DropLog
 from .firmware import firmware_folder
+from .listeners import EntityListeners, EventListener, Listener
 from .logs import PropLogs
 from .registry import (
     HUB_KEYS,
@@ -98,8 +100,6 @@ __all__ = [
 ]
 
 type EntityAdder = Callable[[str, list[EntitySpec]], None]
-type Listener = Callable[[], None]
-type EventListener = Callable[[Event], None]
 
 
 class PropHub:
@@ -121,8 +121,7 @@ class PropHub:
         self._to_add: dict[str, dict[str, None]] = {}
         self._status_waits: dict[str, asyncio.TimerHandle] = {}
         self._prop_added: list[Callable[[str], None]] = []
-        self._listeners: dict[str, dict[str, Listener]] = defaultdict(dict)
-        self._event_listeners: dict[tuple[str, str], EventListener] = {}
+        self.listeners = EntityListeners()
         # The last lines each prop logged, and who watches them live.
         self.logs = PropLogs(LOGGER)
         self._unsubscribe: list[CALLBACK_TYPE] = []
@@ -217,48 +216,26 @@ class PropHub:
         self, prop_id: str, key: str, listener: Listener
     ) -> CALLBACK_TYPE:
         """Call ``listener`` when the entity's value, spec or availability changes."""
-        self._listeners[prop_id][key] = listener
-
-        @callback
-        def remove() -> None:
-            if self._listeners[prop_id].get(key) is listener:
-                del self._listeners[prop_id][key]
-
-        return remove
+        return self.listeners.add(prop_id, key, listener)
 
     @callback
     def async_add_event_listener(
         self, prop_id: str, key: str, listener: EventListener
     ) -> CALLBACK_TYPE:
         """Call ``listener`` with each event the prop fires for ``key``."""
-        self._event_listeners[(prop_id, key)] = listener
+        return self.listeners.add_event(prop_id, key, listener)
 
-        @callback
-        def remove() -> None:
-            self._event_listeners.pop((prop_id, key), None)
-
-        return remove
-
-    @callback
     def release(self, prop_id: str) -> Release | None:
         """Return the firmware build waiting for ``prop_id`` on this hub's prefix."""
         return self.firmware.release(self.prefix, prop_id)
 
+    @callback
     def _firmware_changed(self) -> None:
-        for prop_id in list(self._listeners):
+        for prop_id in self.listeners.props():
             self._notify(prop_id, [KEY_FIRMWARE])
 
     def _notify(self, prop_id: str, keys: list[str] | None = None) -> None:
-        listeners = self._listeners.get(prop_id)
-        if not listeners:
-            return
-        if keys is None:
-            for listener in list(listeners.values()):
-                listener()
-            return
-        for key in keys:
-            if (key_listener := listeners.get(key)) is not None:
-                key_listener()
+        self.listeners.notify(prop_id, keys)
 
     # -- Queries for entities ---------------------------------------------------
 
@@ -408,8 +385,7 @@ class PropHub:
 
     def _on_event(self, prop: Prop, payload: bytes, retain: bool) -> None:
         event = parse_event(payload, prop.announce)
-        if (listener := self._event_listeners.get((prop.id, event.key))) is not None:
-            listener(event)
+        self.listeners.fire(prop.id, event)
         self.hass.bus.async_fire(
             EVENT_PROPNET,
             {
@@ -450,7 +426,7 @@ class PropHub:
                 self.prefix,
             )
             self.commands.fail_pending("broker_unavailable")
-        for prop_id in list(self._listeners):
+        for prop_id in self.listeners.props():
             self._notify(prop_id)
 
     # -- Entities -------------------------------------------------------------

@@ -1,9 +1,15 @@
-"""Show lighting inside Home Assistant: the engine wired to MQTT, storage, outputs and entities."""
+"""Show lighting inside Home Assistant: the engine wired to MQTT, storage, outputs and entities.
+
+The glue's one owner of an entry's state: what it wires lives elsewhere
+(the engine, the universe, the outputs and input in rig.py, what is saved
+in saved.py); what stays here is the order things start and stop in, the
+seq reserve, and the listeners that keep entities in step.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict, replace
+from dataclasses import replace
 from enum import StrEnum
 from functools import partial
 import json
@@ -37,6 +43,7 @@ from ..protocol.rgb import (
     hub_device_id,
     state_topic,
 )
+from . import saved as saved_data
 from .dedupe import Dedupe
 from .engine import LightingEngine, Source, Submitted
 from .rig import Rig
@@ -67,13 +74,6 @@ class Change(StrEnum):
     LOOK = "look"  # the colour or a fixture: the lights
     COUNTERS = "counters"  # the engine's counters
     STATUS = "status"  # an output or the input came or went: at once
-
-
-def _level_from_dict(data: dict[str, Any]) -> Level:
-    """Return a saved level; levels saved before fixture kinds had fewer fields."""
-    known = {name: data[name] for name in Level.__dataclass_fields__ if name in data}
-    known["values"] = tuple(known.get("values", ()))
-    return Level(**known)
 
 
 class LightingCoordinator:
@@ -181,20 +181,17 @@ class LightingCoordinator:
 
     async def async_start(self) -> None:
         """Restore, subscribe, republish and start the outputs."""
-        saved = await self.store.async_load() or {}
-        if state := saved.get("state"):
-            self.engine.state = RgbState(**state)
-        self.dedupe.restore((cmd_id, seen) for cmd_id, seen in saved.get("dedupe", []))
-        levels: dict[str, Any] = saved.get("fixtures", {})
+        saved = saved_data.load(await self.store.async_load() or {})
+        if saved.state is not None:
+            self.engine.state = saved.state
+        self.dedupe.restore(saved.dedupe)
         for fixture in self.fixtures[1:]:
-            if fixture.name in levels:
-                self.universe.set(
-                    fixture.name, _level_from_dict(levels[fixture.name]), 0
-                )
+            if fixture.name in saved.levels:
+                self.universe.set(fixture.name, saved.levels[fixture.name], 0)
         self._show_primary(self.engine.state, 0.0)
         self._restored = True
-        if color := saved.get("last_color"):
-            self._last_color = (int(color[0]), int(color[1]), int(color[2]))
+        if saved.last_color is not None:
+            self._last_color = saved.last_color
         reserved = int((await self.seq_store.async_load() or {}).get("reserved", 0))
         if self.engine.state.seq < reserved:
             # Killed between saves: states up to ``reserved`` may have gone
@@ -320,24 +317,12 @@ class LightingCoordinator:
     # -- State ------------------------------------------------------------------
 
     def _data(self) -> dict[str, Any]:
-        state = self.engine.state
-        return {
-            "state": {
-                "r": state.r,
-                "g": state.g,
-                "b": state.b,
-                "seq": state.seq,
-                "ts": state.ts,
-                "src": state.src,
-                "cmd_id": state.cmd_id,
-            },
-            "dedupe": self.dedupe.snapshot(),
-            "fixtures": {
-                fixture.name: vars_of(self.universe.target(fixture.name))
-                for fixture in self.fixtures[1:]
-            },
-            "last_color": list(self._last_color),
-        }
+        return saved_data.dump(
+            self.engine.state,
+            self.dedupe.snapshot(),
+            {f.name: self.universe.target(f.name) for f in self.fixtures[1:]},
+            self._last_color,
+        )
 
     @callback
     def _on_command(self, msg: mqtt.ReceiveMessage) -> None:
@@ -436,11 +421,3 @@ class LightingCoordinator:
                 for f in self.fixtures
             ],
         }
-
-
-def vars_of(level: Level) -> dict[str, Any]:
-    """Return a level as a dict for storage."""
-    return {
-        name: list(value) if isinstance(value, tuple) else value
-        for name, value in asdict(level).items()
-    }
