@@ -1,4 +1,4 @@
-"""Benchmark: a running demo left alone: does any prop drop, reconnect or fire an event nobody caused?
+"""Benchmark: a running demo left alone; does any prop drop, reconnect or fire an event nobody caused.
 
 Start the demo (``scripts/develop --fresh``), then run this beside it:
 
