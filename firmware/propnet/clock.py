@@ -5,10 +5,13 @@ request arrives and ``t2`` when its answer leaves; the prop stamps ``t3`` on
 arrival. Each exchange gives an offset ``((t1 - t0) + (t2 - t3)) / 2`` that
 is off by half the difference of the two one-way delays, and a round trip
 ``(t3 - t0) - (t2 - t1)`` that bounds that error. Delay only ever adds, so
-the exchanges with the shortest round trips are the true ones: a line fitted
-through the shortest third of the recent ones gives the offset and the rate
-(the two crystals' drift). The show clock follows that line: stepped once,
-at the first sync, then slewed (at most 1 %), so it never runs backwards.
+the exchanges with the shortest round trips are the true ones. The clock
+keeps the shortest of each quarter second over the last 30 s; the rate (the
+two crystals' drift) is the line through the shortest of each sixth of that
+time, and the offset comes from the exchange whose error is likely least:
+a short round trip, and recent (an old one carries the rate's own error).
+The show clock follows the estimate: stepped once, at the first sync, then
+slewed (at most 1 %), so it never runs backwards.
 """
 
 import asyncio
@@ -20,12 +23,15 @@ MAGIC = b"PNT1"
 REQUEST = "!4sIq"  # magic, sequence, t0
 REPLY = "!4sIqqq"  # magic, sequence, t0, t1, t2
 REPLY_SIZE = 32
-SAMPLES = 48
-WINDOW_US = 60000000
+BUCKET_US = 250000  # the shortest exchange of each quarter second is kept
+WINDOW_US = 30000000
+RATE_SLOTS = 6
+MIN_SPAN_US = 2000000  # a rate needs exchanges spread over this much time
+# How fast an estimate ages: the rate may still be off by this much.
+RATE_DOUBT = 0.0001
 SLEW_MAX = 0.01
 RATE_MAX = 0.0005  # 500 ppm: no crystal is further off
 STEP_US = 1000000  # off by more than this after a sync: step (the hub changed)
-MIN_SPAN_US = 1000000  # a rate needs samples spread over this much time
 
 
 class LocalClock:
@@ -75,7 +81,8 @@ class Clock:
     def __init__(self, local=None):
         """No sync yet: ``synced`` is False until the first exchange."""
         self.local = local or LocalClock()
-        self.samples = []  # (local midpoint, offset, round trip), oldest first
+        # (local midpoint, offset, round trip): the shortest of each bucket, oldest first.
+        self.samples = []
         self.synced = False
         self.offset_us = 0  # hub - local, at the last estimate
         self.rate = 0.0  # hub runs this much faster than the prop (0.0001: 100 ppm)
@@ -124,23 +131,47 @@ class Clock:
             return
         self.exchanges += 1
         mid = (t0 + t3) // 2
-        self.samples.append((mid, ((t1 - t0) + (t2 - t3)) // 2, rtt))
-        while len(self.samples) > SAMPLES or mid - self.samples[0][0] > WINDOW_US:
-            self.samples.pop(0)
+        sample = (mid, ((t1 - t0) + (t2 - t3)) // 2, rtt)
+        samples = self.samples
+        if samples and samples[-1][0] // BUCKET_US == mid // BUCKET_US:
+            if rtt < samples[-1][2]:
+                samples[-1] = sample
+        else:
+            samples.append(sample)
+        while mid - samples[0][0] > WINDOW_US:
+            samples.pop(0)
         self._estimate(t3)
 
+    def _drift(self):
+        """Return the drift: the line through the shortest exchange of each slot of time."""
+        samples = self.samples
+        first, last = samples[0][0], samples[-1][0]
+        if last - first < MIN_SPAN_US:
+            return self.rate
+        span = last - first + 1
+        slots = [None] * RATE_SLOTS
+        for s in samples:
+            i = (s[0] - first) * RATE_SLOTS // span
+            if slots[i] is None or s[2] < slots[i][2]:
+                slots[i] = s
+        points = [(s[0], s[1]) for s in slots if s is not None]
+        if len(points) < 3:
+            return self.rate
+        b = fit(points)[2]
+        return max(-RATE_MAX, min(RATE_MAX, b))
+
     def _estimate(self, now):
-        best = sorted(self.samples, key=lambda s: s[2])
-        keep = best[: max(3, len(best) // 3)]
-        self.rtt_us = keep[0][2]
-        points = sorted((s[0], s[1]) for s in keep)
-        if points[-1][0] - points[0][0] >= MIN_SPAN_US:
-            y0, d, b = fit(points)
-            b = max(-RATE_MAX, min(RATE_MAX, b))
-            offset = y0 + int(d + (now - points[0][0]) * b)
-        else:
-            b = self.rate
-            offset = keep[0][1] + int((now - keep[0][0]) * b)
+        samples = self.samples
+        rtt_min = min(s[2] for s in samples)
+        self.rtt_us = rtt_min
+        b = self._drift()
+        pick = samples[0]
+        doubt = None
+        for s in samples:
+            d = (s[2] - rtt_min) / 2 + (now - s[0]) * RATE_DOUBT
+            if doubt is None or d < doubt:
+                pick, doubt = s, d
+        offset = pick[1] + int((now - pick[0]) * b)
         self.offset_us, self.rate = offset, b
         target = now + offset
         current = self.hub_us(now)
@@ -174,7 +205,7 @@ def reply_times(data, seq):
 class Sync:
     """Keeps a Clock in step with the hub's time service over UDP."""
 
-    def __init__(self, clock, host, port, fast_ms=200, slow_ms=2000, fast=25):
+    def __init__(self, clock, host, port, fast_ms=20, slow_ms=1000, fast=250):
         """Ask ``host:port``: ``fast`` exchanges ``fast_ms`` apart, then every ``slow_ms``."""
         self.clock = clock
         self.addr = socket.getaddrinfo(host, port)[0][-1]

@@ -17,6 +17,7 @@ from pathlib import Path
 import shutil
 import socket
 import statistics
+import subprocess
 import time
 
 import pytest
@@ -35,6 +36,15 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def _realtime_allowed() -> bool:
+    """Return whether this machine lets the test run a process at a real-time priority."""
+    chrt = shutil.which("chrt")
+    return (
+        chrt is not None
+        and subprocess.run([chrt, "-f", "20", "true"], check=False).returncode == 0
+    )
+
+
 def clock_prop(hub_port: int, query_port: int, spec: str, folder: Path) -> Process:
     """Return the clock session under faketime ``spec`` (not started)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -47,19 +57,24 @@ def clock_prop(hub_port: int, query_port: int, spec: str, folder: Path) -> Proce
     argv = ["faketime", "-f", spec, *plain.argv]
     # A board has its processor to itself: a real-time priority stands for it
     # on a machine the props share with the hub (and the test).
-    if shutil.which("chrt"):
+    if _realtime_allowed():
         argv = ["chrt", "-f", "20", *argv]
     return Process(plain.name, argv, plain.log, **plain.popen)
 
 
 def ask(sock: socket.socket, port: int) -> tuple[int, int, list[str]]:
-    """Ask the prop on ``port`` the hub's time; return (its error in us, the query's round trip, its fields)."""
+    """Ask the prop on ``port`` the hub's time; return (its error in us, the query's round trip, its fields).
+
+    The prop answered at some moment between sending and receiving: the
+    error is how far its answer lies outside that window (0 inside it).
+    """
     sent = hub_us()
     sock.sendto(b"?", ("127.0.0.1", port))
     data = sock.recv(128)
     got = hub_us()
     fields = data.decode().split()
-    return int(fields[0]) - (sent + got) // 2, got - sent, fields
+    said = int(fields[0])
+    return said - min(max(said, sent), got), got - sent, fields
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from propnet.clock import Clock, Sync
 
 host, port, query_port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 clock = Clock()
-sync = Sync(clock, host, port, fast_ms=100, slow_ms=500, fast=40)
+sync = Sync(clock, host, port)
 
 
 async def answer_queries():
