@@ -22,15 +22,16 @@ class _DelayProxy(asyncio.DatagramProtocol):
         self.random = random.Random(seed)  # noqa: S311 - delays, not secrets
         self.transport: asyncio.DatagramTransport | None = None
         self.upstream: asyncio.DatagramTransport | None = None
-        self.clients: dict[int, Any] = {}
+        self.clients: dict[bytes, Any] = {}
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.DatagramTransport)
         self.transport = transport
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
-        # Requests carry their sequence at bytes 4..8: answers find their asker.
-        self.clients[int.from_bytes(data[4:8], "big")] = addr
+        # A request's sequence and t0 (bytes 4..16) come back in its answer:
+        # together they tell the props apart, whose sequences all start at 1.
+        self.clients[data[4:16]] = addr
         delay = self.random.uniform(0, self.max_ms) / 1000
         loop = asyncio.get_running_loop()
         loop.call_later(delay, self._forward, data)
@@ -40,7 +41,7 @@ class _DelayProxy(asyncio.DatagramProtocol):
         self.upstream.sendto(data, self.service)
 
     def answer(self, data: bytes) -> None:
-        addr = self.clients.pop(int.from_bytes(data[4:8], "big"), None)
+        addr = self.clients.pop(data[4:16], None)
         if addr is not None and self.transport is not None:
             self.transport.sendto(data, addr)
 

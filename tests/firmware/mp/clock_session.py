@@ -24,7 +24,15 @@ async def answer_queries():
     while True:
         await reader.read(64)
         now = clock.hub_us()
-        text = "%d %s %d %d" % (now, clock.bound_us(), clock.synced, clock.exchanges)
+        text = "%d %s %d %d %d %d %d" % (
+            now,
+            clock.bound_us(),
+            clock.synced,
+            clock.exchanges,
+            int(clock.rate * 1e6),
+            len(clock.samples),
+            clock.dropped,
+        )
         # The asker is the test on loopback, listening on QUERY_PORT + 1.
         sock.sendto(
             text.encode(), socket.getaddrinfo("127.0.0.1", query_port + 1)[0][-1]
