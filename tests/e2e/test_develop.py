@@ -150,9 +150,9 @@ def test_the_dashboard_shows_the_live_show_and_a_click_reaches_a_prop(
     report = json.loads(lines[0][len("REPORT ") :])
     assert report["errors"] == [], report
     assert report["cards"] == {
-        "hui-heading-card": 3,
-        "hui-button-card": 1,
-        "hui-tile-card": 10,
+        "hui-heading-card": 4,
+        "hui-button-card": 2,
+        "hui-tile-card": 13,
         "hui-light-card": 1,
         "hui-entities-card": 1,
         "hui-glance-card": 1,
