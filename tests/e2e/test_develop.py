@@ -164,7 +164,7 @@ def test_the_dashboard_shows_the_live_show_and_a_click_reaches_a_prop(
         assert "Unavailable" not in text, text
         # Only the event tile may be unknown: no scare has happened yet.
         assert "Unknown" not in text or text.startswith("Last scare"), text
-    assert report["texts"]["hui-button-card"] == ["Scare"]
+    assert report["texts"]["hui-button-card"] == ["Scare", "Speak"]
     assert "Enttec output Connected" in report["texts"]["hui-entities-card"][0]
 
     # The click reached the coffin jumper: its sequence counted a scare.
