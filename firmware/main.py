@@ -54,8 +54,24 @@ def _count_trial_boot():
         json.dump(state, f)
 
 
+def _lib_before_rom(path):
+    """Put /lib ahead of a ROMFS image's folders on ``path``.
+
+    A prop deployed with its library in ROMFS (deploy --romfs) still takes
+    updates over MQTT: they write /lib, which must then win. A rolled back
+    update removes what it added, and the image is used again.
+    """
+    roms = [i for i, p in enumerate(path) if p.startswith("/rom")]
+    if roms and "/lib" in path:
+        path.remove("/lib")
+        path.insert(roms[0], "/lib")
+
+
 _count_trial_boot()
 try:
+    import sys
+
+    _lib_before_rom(sys.path)
     from propnet.node import main
 
     main()

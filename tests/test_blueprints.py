@@ -214,3 +214,62 @@ async def test_the_show_schedule_arms_and_disarms(
     await hass.services.async_call(
         automation.DOMAIN, "turn_off", {"entity_id": "all"}, blocking=True
     )
+
+
+ROOM = """\
+name: Room
+lead: 0.01
+cycle:
+  cooldown: 30
+cues:
+  - {at: 0, prop: coffin_jumper, press: scare}
+duration: 0.05
+"""
+
+
+async def test_motion_triggers_the_room_show_through_its_cycle(
+    hass: HomeAssistant, coffin: Prop
+) -> None:
+    """Motion starts the show; motion during its cooldown is refused and counted, not an error."""
+    folder = Path(hass.config.path("propnet", "shows"))
+    await hass.async_add_executor_job(lambda: folder.mkdir(parents=True))
+    await hass.async_add_executor_job((folder / "room.yaml").write_text, ROOM)
+    await hass.services.async_call("propnet", "reload_shows", blocking=True)
+    await hass.async_block_till_done()
+    assert await async_setup_component(
+        hass, "input_boolean", {"input_boolean": {"opening_night": {"initial": False}}}
+    )
+    await use(
+        hass,
+        "room_show_on_motion",
+        motion=["binary_sensor.coffin_jumper_motion"],
+        show="media_player.room",
+        only_when=["input_boolean.opening_night"],
+    )
+    await motion(coffin, True)
+    await motion(coffin, False)
+    assert hass.states.get("sensor.room_cycle").attributes["triggers"] == 0
+    await hass.services.async_call(
+        "input_boolean",
+        "turn_on",
+        {"entity_id": "input_boolean.opening_night"},
+        blocking=True,
+    )
+    await motion(coffin, True)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.room_runs").state == "1"
+    await motion(coffin, False)
+    for _ in range(50):
+        if hass.states.get("media_player.room").state == "idle":
+            break
+        await asyncio.sleep(0.02)
+    assert presses(coffin) == 1
+    await motion(coffin, True)
+    await hass.async_block_till_done()
+    cycle = hass.states.get("sensor.room_cycle")
+    assert cycle.state == "cooldown"
+    assert (cycle.attributes["refused"], cycle.attributes["last_refusal"]) == (
+        1,
+        "cooldown",
+    )
+    assert hass.states.get("sensor.room_runs").state == "1"

@@ -302,6 +302,8 @@ async def test_reconfigure_keeping_the_prefix_is_fine(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_PREFIX: "propnet"}
     )
+    # The entry reloads; let it finish before the test ends.
+    await hass.async_block_till_done()
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert entry.data == {CONF_PREFIX: "propnet"}

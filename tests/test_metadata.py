@@ -65,7 +65,8 @@ def test_manifest_has_what_home_assistant_and_hacs_need() -> None:
         assert manifest[key], key
     assert AwesomeVersion(manifest["version"]).valid
     assert manifest["config_flow"] is True
-    assert manifest["dependencies"] == ["mqtt"]
+    # network: the show clock names the address props reach it at.
+    assert manifest["dependencies"] == ["mqtt", "network"]
     assert manifest["iot_class"] == "local_push"
     assert manifest["integration_type"] == "hub"
     assert manifest["mqtt"] == ["propnet/+/announce"]
@@ -101,22 +102,43 @@ def test_every_flow_step_and_reason_is_translated() -> None:
 
     steps = string_calls(tree, "async_show_form", "step_id")
     steps |= string_calls(tree, "_topic_step", "step_id")
+    options_steps = {
+        "settings",
+        "add_fixture",
+        "remove_fixture",
+        "add_output",
+        "remove_output",
+    }
     assert steps == {
         "props",
         "lighting",
         "discovery_confirm",
         "reconfigure",
         "reconfigure_lighting",
-        "init",
+        *options_steps,
     }
-    for step in steps - {"init"}:
+    option_strings = translations["options"]["step"]
+    assert set(option_strings) == {"init", *options_steps}
+    assert set(option_strings["init"]["menu_options"]) == options_steps
+    for step in options_steps - {"settings"}:
+        assert option_strings[step]["title"], step
+        assert set(option_strings[step]["data"]) == set(
+            option_strings[step]["data_description"]
+        ), step
+    for step in steps - options_steps:
         assert strings["step"][step]["title"], step
         # Every field shown gets a description too (quality scale: config-flow).
         assert set(strings["step"][step].get("data", {})) == set(
             strings["step"][step].get("data_description", {})
         )
-    options = translations["options"]["step"]["init"]
-    assert set(options["data"]) == set(options["data_description"])
+    from custom_components.propnet.config_flow import SECTIONS
+
+    sections = translations["options"]["step"]["settings"]["sections"]
+    assert set(sections) == set(SECTIONS)
+    for name, keys in SECTIONS.items():
+        assert sections[name]["name"], name
+        assert set(sections[name]["data"]) == set(keys), name
+        assert set(sections[name]["data_description"]) == set(keys), name
     menu = strings["step"]["user"]["menu_options"]
     assert set(menu) == {"props", "lighting"}
 
@@ -137,6 +159,16 @@ def test_every_flow_step_and_reason_is_translated() -> None:
         )
     }
     errors |= string_calls(tree, "_topic_step", "error")
+    # The rig's checks return (error key, what is wrong).
+    errors |= {
+        node.value.elts[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Return)
+        and isinstance(node.value, ast.Tuple)
+        and node.value.elts
+        and isinstance(node.value.elts[0], ast.Constant)
+        and isinstance(node.value.elts[0].value, str)
+    }
     options = {"invalid_fixtures", "invalid_network_outputs", "invalid_widgets"}
     assert errors == {"invalid_prefix", "invalid_base", *options}
     assert errors - options <= set(strings["error"])
@@ -172,6 +204,37 @@ def test_icons_match_translations() -> None:
             assert key in strings["entity"][platform], (platform, key)
     for service in icons.get("services", {}):
         assert service in strings["services"], service
+
+
+def test_every_entity_with_a_translation_has_an_icon() -> None:
+    """No entity of PropNet's own falls back to the generic eye."""
+    icons = load(COMPONENT / "icons.json")["entity"]
+    strings = load(COMPONENT / "translations" / "en.json")["entity"]
+    missing = [
+        (platform, key)
+        for platform, keys in strings.items()
+        for key in keys
+        # Buttons, update and binary sensors get theirs from the device class.
+        if platform not in ("button", "binary_sensor")
+        and key not in icons.get(platform, {})
+    ]
+    assert missing == []
+
+
+def test_the_entities_props_name_by_key_are_translated_with_every_state() -> None:
+    """What the firmware tool marks with a translation_key, Home Assistant can name and label."""
+    from custom_components.propnet.const import TRANSLATED_ENTITIES
+    from firmware.tools.kinds import PROP_MODES, SYSTEM_SENSORS
+
+    strings = load(COMPONENT / "translations" / "en.json")["entity"]
+    for platform, keys in TRANSLATED_ENTITIES.items():
+        for key in keys:
+            assert strings[platform][key]["name"], (platform, key)
+    for key, sensor in SYSTEM_SENSORS.items():
+        assert sensor["translation_key"] in TRANSLATED_ENTITIES["sensor"], key
+        for option in sensor.get("options", ()):
+            assert option in strings["sensor"][key]["state"], option
+    assert set(strings["select"]["mode"]["state"]) == PROP_MODES
 
 
 QUALITY_RULES = {
@@ -346,10 +409,13 @@ def test_every_config_field_is_documented() -> None:
 
 def test_every_lighting_option_is_documented() -> None:
     """The options form's fields appear in the lighting guide's table."""
-    options = load(COMPONENT / "translations" / "en.json")["options"]["step"]["init"]
+    options = load(COMPONENT / "translations" / "en.json")["options"]["step"][
+        "settings"
+    ]
     guide = (ROOT / "docs" / "lighting.md").read_text(encoding="utf-8")
-    for label in options["data"].values():
-        assert f"| {label} |" in guide, label
+    for part in options["sections"].values():
+        for label in part["data"].values():
+            assert f"| {part['name']} | {label} |" in guide, label
 
 
 def test_every_blueprint_is_documented_and_imports_from_its_url() -> None:

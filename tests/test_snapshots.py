@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from pathlib import Path
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -41,7 +43,10 @@ def platform(request: pytest.FixtureRequest) -> Generator[Platform]:
         yield request.param
 
 
-@pytest.mark.parametrize("platform", PLATFORMS, indirect=True)
+# The coffin jumper has every kind of entity but a show's media player.
+@pytest.mark.parametrize(
+    "platform", [p for p in PLATFORMS if p is not Platform.MEDIA_PLAYER], indirect=True
+)
 async def test_the_coffin_jumpers_entities(
     hass: HomeAssistant,
     mqtt_mock: MqttMockHAClient,
@@ -122,3 +127,46 @@ async def test_diagnostics_of_both_entry_kinds(
     assert await get_diagnostics_for_device(
         hass, hass_client, lighting, show
     ) == snapshot(name="lighting-device", exclude=no_times)
+
+
+ROOM_SHOW = """\
+name: Crypt
+cycle:
+  trigger: {entity_id: binary_sensor.crypt_motion, to: "on"}
+  cooldown: 30
+cues:
+  - {at: 0, prop: coffin_jumper, run: scare}
+  - {at: 1, light: Main, rgb: [255, 0, 0]}
+duration: 5
+"""
+
+
+@pytest.mark.parametrize(
+    "platform",
+    [
+        Platform.EVENT,
+        Platform.MEDIA_PLAYER,
+        Platform.NUMBER,
+        Platform.SENSOR,
+        Platform.SWITCH,
+    ],
+    indirect=True,
+)
+async def test_a_haunt_rooms_show_entities(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    platform: Platform,
+    tmp_path: Path,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A show with a cycle: its media player, Runs, Last run, Cycle, Armed, Cooldown and show event."""
+    freezer.move_to("2026-10-31 20:00:00+00:00")
+    hass.config.config_dir = str(tmp_path)
+    folder = tmp_path / "propnet" / "shows"
+    folder.mkdir(parents=True)
+    (folder / "crypt.yaml").write_text(ROOM_SHOW)
+    entry = propnet_entry()
+    await start(hass, entry)
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)

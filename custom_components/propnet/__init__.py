@@ -15,12 +15,14 @@ from homeassistant.helpers.typing import ConfigType
 from homeassistant.setup import EventComponentLoaded
 
 from .blueprints import async_install_blueprints
-from .const import CONF_KIND, CONF_PREFIX, DOMAIN, KIND_LIGHTING, PLATFORMS
+from .config_flow import OLD_LIGHTING_TITLE, lighting_title
+from .const import CONF_BASE, CONF_KIND, CONF_PREFIX, DOMAIN, KIND_LIGHTING, PLATFORMS
 from .hub.hub import PropHub
 from .lighting.coordinator import LightingCoordinator
 from .lighting.http import async_setup_api
 from .runtime import PropNetConfigEntry, lighting_of_device, prop_of_device
 from .services import async_setup_services
+from .shows import async_setup_shows, unload_shows
 from .voice import async_setup_voice
 from .websocket import async_setup_websocket
 
@@ -67,6 +69,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: PropNetConfigEntry) -> b
     hub = PropHub(hass, entry.entry_id, entry.data[CONF_PREFIX])
     _remove_devices_of_other_prefixes(hass, entry, hub)
     entry.runtime_data = hub
+    if await async_setup_shows(hass, entry.entry_id, hub) is not None:
+        entry.async_on_unload(lambda: unload_shows(hass, entry.entry_id))
     # Platforms first, so the retained announces that arrive on subscribing
     # find every platform ready to add entities.
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -99,6 +103,24 @@ async def _async_setup_lighting(hass: HomeAssistant, entry: PropNetConfigEntry) 
         # the subscriptions, the stop listener and the serial threads here.
         await coordinator.async_stop()
         raise
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: PropNetConfigEntry) -> bool:
+    """Bring an entry of an older PropNet up to date.
+
+    1.2: a lighting entry still named as PropNet first named it is called
+    Show lighting, as its device and the docs are; a name the user chose stays.
+    """
+    if entry.version > 1:
+        return False
+    if entry.minor_version < 2:
+        title = entry.title
+        if entry.data.get(CONF_KIND) == KIND_LIGHTING:
+            base = entry.data[CONF_BASE]
+            if title == lighting_title(base, OLD_LIGHTING_TITLE):
+                title = lighting_title(base)
+        hass.config_entries.async_update_entry(entry, title=title, minor_version=2)
     return True
 
 

@@ -63,12 +63,20 @@ LIGHTING_DEFAULTS: Final = {
 # The Home Assistant bus event fired for every event a prop sends.
 EVENT_PROPNET: Final = "propnet_event"
 
+# Entities PropNet names (and, for these, labels the states of) in the
+# user's language when a prop's announce gives their translation_key.
+TRANSLATED_ENTITIES: Final[dict[str, frozenset[str]]] = {
+    "sensor": frozenset({"uptime", "rssi", "free_memory", "reset_reason"}),
+    "select": frozenset({"mode"}),
+}
+
 # Each announced entity type is served by the platform of the same name.
 PLATFORMS: Final = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.EVENT,
     Platform.LIGHT,
+    Platform.MEDIA_PLAYER,
     Platform.NUMBER,
     Platform.SELECT,
     Platform.SENSOR,

@@ -11,6 +11,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 
+from .const import TRANSLATED_ENTITIES
 from .hub.hub import PropHub
 from .protocol.announce import EntitySpec
 from .protocol.commands import ACTION_SET
@@ -42,8 +43,16 @@ class PropEntity(Entity):
 
     def _apply_spec(self, spec: EntitySpec) -> None:
         """Set the attributes that come from the announce."""
-        self._attr_name = spec.name
-        self._attr_icon = spec.icon
+        if spec.translation_key in TRANSLATED_ENTITIES.get(spec.type, ()):
+            # Home Assistant's translation names it in the user's language,
+            # and icons.json gives its icons, one per state where they differ.
+            self._attr_translation_key = spec.translation_key
+            self.__dict__.pop("_attr_name", None)
+            self._attr_icon = None
+        else:
+            self._attr_translation_key = None
+            self._attr_name = spec.name
+            self._attr_icon = spec.icon
         self._attr_entity_category = (
             CATEGORIES[spec.category] if spec.category else None
         )
@@ -75,10 +84,12 @@ class PropEntity(Entity):
             self.spec = spec
             self._apply_spec(spec)
             if self.registry_entry is not None:
+                name = self.name
                 er.async_get(self.hass).async_update_entity(
                     self.entity_id,
-                    original_name=spec.name,
-                    original_icon=spec.icon,
+                    original_name=name if isinstance(name, str) else None,
+                    translation_key=self._attr_translation_key,
+                    original_icon=self._attr_icon,
                     original_device_class=spec.device_class,
                     entity_category=self._attr_entity_category,
                 )

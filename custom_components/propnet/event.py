@@ -10,6 +10,8 @@ from .entity import PropEntity, async_register_platform
 from .protocol.announce import EntitySpec
 from .protocol.messages import Event
 from .runtime import PropsConfigEntry
+from .show_entities import show_events
+from .show_entity import async_add_show_entities
 
 PARALLEL_UPDATES = 0
 
@@ -21,6 +23,7 @@ async def async_setup_entry(
 ) -> None:
     """Add an event entity for each one a prop announces."""
     async_register_platform(entry.runtime_data, "event", PropEvent, async_add_entities)
+    async_add_show_entities(hass, entry, "event", async_add_entities, show_events)
 
 
 class PropEvent(PropEntity, EventEntity):

@@ -20,6 +20,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import PropEntity, async_register_platform
 from .lighting.coordinator import LightingCoordinator
+from .lighting.entity import without_stale
 from .lighting.light import lighting_lights
 from .protocol.announce import EntitySpec
 from .runtime import PropNetConfigEntry
@@ -46,7 +47,9 @@ async def async_setup_entry(
     """Add a light for each one a prop announces, or show lighting's lights."""
     match entry.runtime_data:
         case LightingCoordinator() as lighting:
-            async_add_entities(lighting_lights(lighting))
+            async_add_entities(
+                without_stale(hass, entry.entry_id, "light", lighting_lights(lighting))
+            )
         case hub:
             async_register_platform(hub, "light", PropLight, async_add_entities)
 

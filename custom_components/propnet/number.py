@@ -8,9 +8,12 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import PropEntity, async_register_platform
 from .lighting.coordinator import LightingCoordinator
+from .lighting.entity import without_stale
 from .lighting.number import lighting_numbers
 from .protocol.announce import EntitySpec
 from .runtime import PropNetConfigEntry
+from .show_entities import show_numbers
+from .show_entity import async_add_show_entities
 
 PARALLEL_UPDATES = 0
 
@@ -23,9 +26,16 @@ async def async_setup_entry(
     """Add a number for each one a prop announces, or show lighting's channels."""
     match entry.runtime_data:
         case LightingCoordinator() as lighting:
-            async_add_entities(lighting_numbers(lighting))
+            async_add_entities(
+                without_stale(
+                    hass, entry.entry_id, "number", lighting_numbers(lighting)
+                )
+            )
         case hub:
             async_register_platform(hub, "number", PropNumber, async_add_entities)
+            async_add_show_entities(
+                hass, entry, "number", async_add_entities, show_numbers
+            )
 
 
 class PropNumber(PropEntity, NumberEntity):

@@ -1,8 +1,9 @@
-"""PropNet's actions: send any command to one or more props and return their acks."""
+"""PropNet's actions: send any command to props and return their acks; reload, export and import shows."""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
@@ -23,8 +24,17 @@ from .hub.hub import PropHub
 from .protocol.commands import ACTION_SET, needs_admin
 from .protocol.names import ENTITY_KEY
 from .runtime import entry_ids, lighting_of_device, prop_of_device
+from .show.bundle import SUFFIX, BundleError, ShowError, export_show, import_show
+from .shows import FOLDER as SHOWS_FOLDER, async_reload_all
 
 SERVICE_SEND_COMMAND = "send_command"
+SERVICE_RELOAD_SHOWS = "reload_shows"
+SERVICE_EXPORT_SHOW = "export_show"
+SERVICE_IMPORT_SHOW = "import_show"
+EXPORTS = ("propnet", "exports")
+ATTR_SHOW = "show"
+ATTR_FILE = "file"
+ATTR_REPLACE = "replace"
 ATTR_ACTION = "action"
 ATTR_KEY = "key"
 ATTR_VALUE = "value"
@@ -41,21 +51,96 @@ SEND_COMMAND_SCHEMA = vol.Schema(
 )
 
 
-async def _check_admin(call: ServiceCall, action: str) -> None:
-    """Refuse ``action`` to a user who is not an administrator.
+EXPORT_SCHEMA = vol.Schema(
+    {vol.Required(ATTR_SHOW): cv.matches_regex(r"^[a-z0-9][a-z0-9_]{0,63}$")}
+)
+IMPORT_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_FILE): cv.string,
+        vol.Optional(ATTR_REPLACE, default=False): cv.boolean,
+    }
+)
+
+
+async def _require_admin(
+    call: ServiceCall, action: str, why: str = "admin_only_files"
+) -> None:
+    """Refuse ``action`` to a user who is not an administrator, saying ``why``.
 
     The same test as Home Assistant's admin-only actions; the refusal is a
     validation error so it reads as PropNet's words, not a crash in the log.
     """
-    if not needs_admin(action) or call.context.user_id is None:
+    if call.context.user_id is None:
         return
     user = await call.hass.auth.async_get_user(call.context.user_id)
     if user is None or not user.is_admin:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
-            translation_key="admin_only",
+            translation_key=why,
             translation_placeholders={"action": action},
         )
+
+
+def _bundle_error(err: Exception) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="show_bundle",
+        translation_placeholders={"error": str(err)},
+    )
+
+
+async def _export_show(call: ServiceCall) -> ServiceResponse:
+    """Write a show and the files it names as one zip under propnet/exports/."""
+    await _require_admin(call, SERVICE_EXPORT_SHOW)
+    hass = call.hass
+    name = call.data[ATTR_SHOW]
+    folder = Path(hass.config.path(*SHOWS_FOLDER))
+    target = Path(hass.config.path(*EXPORTS)) / f"{name}{SUFFIX}"
+
+    def write() -> int:
+        data = export_show(folder, name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        aside = target.with_name(f".{target.name}.writing")
+        aside.write_bytes(data)
+        aside.replace(target)
+        return len(data)
+
+    try:
+        size = await hass.async_add_executor_job(write)
+    except (BundleError, ShowError) as err:
+        raise _bundle_error(err) from None
+    return {"file": str(target), "bytes": size}
+
+
+async def _import_show(call: ServiceCall) -> ServiceResponse:
+    """Put the show of an exported zip in the show folder, checked whole first."""
+    await _require_admin(call, SERVICE_IMPORT_SHOW)
+    hass = call.hass
+    folder = Path(hass.config.path(*SHOWS_FOLDER))
+
+    def read_and_import() -> str:
+        config = Path(hass.config.config_dir).resolve()
+        # Resolved: a link cannot lead out of the config folder either.
+        source = (config / call.data[ATTR_FILE]).resolve()
+        if not source.is_relative_to(config) or not source.is_file():
+            raise BundleError(
+                f"{call.data[ATTR_FILE]} is not a file in the config folder"
+            )
+        data = source.read_bytes()
+        return import_show(data, folder, replace=call.data[ATTR_REPLACE])
+
+    try:
+        name = await hass.async_add_executor_job(read_and_import)
+    except (BundleError, ShowError, OSError) as err:
+        raise _bundle_error(err) from None
+    await async_reload_all(hass)
+    return {"show": name}
+
+
+async def _check_admin(call: ServiceCall, action: str) -> None:
+    """Refuse a prop command only administrators may send to anyone else."""
+    if needs_admin(action):
+        await _require_admin(call, action, "admin_only")
 
 
 def _target(hass: HomeAssistant, device_id: str) -> tuple[PropHub, str, str]:
@@ -146,8 +231,25 @@ async def _send_command(call: ServiceCall) -> ServiceResponse:
 
 
 @callback
+async def _reload_shows(call: ServiceCall) -> None:
+    """Read the show files again for every props hub that runs them."""
+    await async_reload_all(call.hass)
+
+
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register PropNet's actions."""
+    hass.services.async_register(DOMAIN, SERVICE_RELOAD_SHOWS, _reload_shows)
+    for service, handler, schema in (
+        (SERVICE_EXPORT_SHOW, _export_show, EXPORT_SCHEMA),
+        (SERVICE_IMPORT_SHOW, _import_show, IMPORT_SCHEMA),
+    ):
+        hass.services.async_register(
+            DOMAIN,
+            service,
+            handler,
+            schema=schema,
+            supports_response=SupportsResponse.OPTIONAL,
+        )
     hass.services.async_register(
         DOMAIN,
         SERVICE_SEND_COMMAND,

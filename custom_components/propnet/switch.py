@@ -10,6 +10,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import PropEntity, async_register_platform
 from .runtime import PropsConfigEntry
+from .show_entities import show_switches
+from .show_entity import async_add_show_entities
 
 PARALLEL_UPDATES = 0
 
@@ -23,6 +25,7 @@ async def async_setup_entry(
     async_register_platform(
         entry.runtime_data, "switch", PropSwitch, async_add_entities
     )
+    async_add_show_entities(hass, entry, "switch", async_add_entities, show_switches)
 
 
 class PropSwitch(PropEntity, SwitchEntity):

@@ -84,6 +84,19 @@ class PropFirmware(UpdateEntity):
     _attr_device_class = UpdateDeviceClass.FIRMWARE
     _attr_entity_category = EntityCategory.CONFIG
 
+    @property
+    def entity_picture(self) -> str | None:
+        """Return PropNet's own brand picture where Home Assistant serves it, else none.
+
+        Before 2026.3 the picture comes from the brands server, which has no
+        PropNet: the dialog and the rows would show a blank instead of the icon.
+        From 2026.3 Home Assistant serves the integration's own brand folder.
+        """
+        picture = super().entity_picture
+        if picture is None or picture.startswith("https://brands.home-assistant.io/"):
+            return None
+        return picture
+
     def __init__(self, hub: PropHub, prop_id: str) -> None:
         """Describe the firmware of ``prop_id``."""
         self.hub = hub

@@ -63,12 +63,36 @@ class Actions:
 
     async def _step(self, name, step):
         op = step[0]
-        node = self.node
         if op == "delay":
             await asyncio.sleep_ms(int(self._seconds(step[1]) * 1000))
-        elif op in ("on", "off"):
+        elif op == "run":
+            await self._run_nested(step[1])
+        elif op == "cooldown":
+            self.cool_until[name] = time.ticks_add(
+                time.ticks_ms(), int(self._seconds(step[1]) * 1000)
+            )
+        elif op == "when":
+            if self.node.component(step[1]).state() != step[2]:
+                return False
+        elif op in ("move", "play", "stop", "home"):
+            # [op, key, argument, wait until done]
+            comp = self.do(step)
+            if len(step) > 3 and step[3]:
+                await comp.idle()
+        else:
+            self.do(step)
+        return True
+
+    def do(self, step):
+        """Carry out one step that takes no time (a show's cues are these); return its component."""
+        op = step[0]
+        node = self.node
+        if op == "log":
+            node.log(step[1], step[2])
+            return None
+        comp = node.component(step[1])
+        if op in ("on", "off"):
             value = step[2] if len(step) > 2 and step[2] else {}
-            comp = node.component(step[1])
             if comp.cfg["type"] in ("light", "siren"):
                 value = dict(value)
                 value["on"] = op == "on"
@@ -76,33 +100,18 @@ class Actions:
                 value = op == "on"
             comp.command("set", value, None)
         elif op == "set":
-            node.component(step[1]).command("set", step[2], None)
+            comp.command("set", step[2], None)
         elif op == "event":
-            node.component(step[1]).fire(step[2])
+            comp.fire(step[2])
         elif op == "count":
-            node.component(step[1]).increment()
+            comp.increment()
         elif op == "press":
-            node.component(step[1]).command("press", None, None)
-        elif op == "run":
-            await self._run_nested(step[1])
-        elif op == "log":
-            node.log(step[1], step[2])
-        elif op == "cooldown":
-            self.cool_until[name] = time.ticks_add(
-                time.ticks_ms(), int(self._seconds(step[1]) * 1000)
-            )
+            comp.command("press", None, None)
         elif op in ("move", "play", "stop", "home"):
-            # [op, key, argument, wait until done]
-            comp = node.component(step[1])
-            comp.act(op, step[2])
-            if step[3]:
-                await comp.idle()
-        elif op == "when":
-            if node.component(step[1]).state() != step[2]:
-                return False
+            comp.act(op, step[2] if len(step) > 2 else None)
         else:
             raise CommandError("internal", "unknown step " + str(op))
-        return True
+        return comp
 
     async def _run_nested(self, name):
         for step in self.named[name]:

@@ -2,14 +2,17 @@
 
 The prop sends ``t0`` (its own microseconds); the hub stamps ``t1`` when the
 request arrives and ``t2`` when its answer leaves; the prop stamps ``t3`` on
-arrival. Each exchange gives an offset ``((t1 - t0) + (t2 - t3)) / 2`` that
-is off by half the difference of the two one-way delays, and a round trip
-``(t3 - t0) - (t2 - t1)`` that bounds that error. Delay only ever adds, so
-the exchanges with the shortest round trips are the true ones. The clock
-keeps the shortest of each quarter second over the last 30 s; the rate (the
-two crystals' drift) is the line through the shortest of each sixth of that
-time, and the offset comes from the exchange whose error is likely least:
-a short round trip, and recent (an old one carries the rate's own error).
+arrival. Delay only ever adds, so each exchange bounds the offset (hub minus
+prop) on both sides: it is at most ``t1 - t0`` (the request took some time)
+and at least ``t2 - t3`` (so did the reply), and the two bounds come from
+the two directions separately. The clock keeps, for each quarter second of
+the last 30 s, the best bound of each direction; the rate (the two
+crystals' drift) is the line through the tightest bounds of each sixth of
+that time; the offset lies where every kept bound, carried to now by the
+rate and widened by the rate's own doubt, overlaps, and half that overlap
+is the error bound the prop reports. A path whose delays are uneven in one
+direction only (Wi-Fi retries, a busy broker host) then costs nothing: the
+quick replies pin the lower bound whatever the requests do.
 The show clock follows the estimate: stepped once, at the first sync, then
 slewed (at most 1 %), so it never runs backwards.
 """
@@ -27,8 +30,8 @@ BUCKET_US = 250000  # the shortest exchange of each quarter second is kept
 WINDOW_US = 30000000
 RATE_SLOTS = 6
 MIN_SPAN_US = 2000000  # a rate needs exchanges spread over this much time
-# How fast an estimate ages: the rate may still be off by this much.
-RATE_DOUBT = 0.0001
+# The least a fitted drift is taken to be off by: 5 ppm.
+RATE_FLOOR = 0.000005
 SLEW_MAX = 0.01
 RATE_MAX = 0.0005  # 500 ppm: no crystal is further off
 STEP_US = 1000000  # off by more than this after a sync: step (the hub changed)
@@ -51,10 +54,10 @@ class LocalClock:
 
 
 def fit(points):
-    """Return (y0, d, slope): the least-squares line through (x, y) is y0 + d + slope * (x - x0).
+    """Return (slope, its standard error) of the least-squares line through (x, y) points.
 
-    (x0, y0) is the first point, kept whole; only differences are floats,
-    centred, since the board's floats are single precision.
+    Only differences from the first point are floats, centred, since the
+    board's floats are single precision.
     """
     x0, y0 = points[0]
     n = len(points)
@@ -65,10 +68,14 @@ def fit(points):
         dx = (x - x0) - mx
         sxx += dx * dx
         sxy += dx * ((y - y0) - my)
-    if sxx <= 0:
-        return y0, my, 0.0
+    if sxx <= 0 or n < 3:
+        return 0.0, RATE_MAX
     b = sxy / sxx
-    return y0, my - b * mx, b
+    res = 0.0
+    for x, y in points:
+        r = (y - y0) - my - b * ((x - x0) - mx)
+        res += r * r
+    return b, (res / (n - 2) / sxx) ** 0.5
 
 
 class Clock:
@@ -81,14 +88,18 @@ class Clock:
     def __init__(self, local=None):
         """No sync yet: ``synced`` is False until the first exchange."""
         self.local = local or LocalClock()
-        # (local midpoint, offset, round trip): the shortest of each bucket, oldest first.
+        # [local midpoint, lower bound, upper bound] of the offset, each
+        # the best of its bucket, oldest first.
         self.samples = []
         self.synced = False
         self.offset_us = 0  # hub - local, at the last estimate
         self.rate = 0.0  # hub runs this much faster than the prop (0.0001: 100 ppm)
-        self.rtt_us = None  # shortest round trip among the samples used
+        self.rtt_us = None  # shortest round trip among the samples kept
+        self.error_us = None  # half the width of the bounds the offset lies in
+        self.rate_doubt = RATE_MAX  # how far off the drift may be
         self.exchanges = 0
         self.dropped = 0
+        self.failed = None  # the last exchange that raised, for the log
         # The mapping in force: hub = h0 + dt + dt * (rate + slew) for the
         # first ``slew_us`` of dt = local - l0, then at ``rate`` alone.
         self._l0 = 0
@@ -120,58 +131,104 @@ class Clock:
         return local
 
     def bound_us(self):
-        """Return how far off the hub's time may be: half the best round trip."""
-        return None if self.rtt_us is None else self.rtt_us // 2
+        """Return how far off the hub's time may be, by the exchanges' own bounds."""
+        return self.error_us
 
     def add(self, t0, t1, t2, t3):
         """Take one exchange (t0, t3 local; t1, t2 hub) and re-estimate."""
-        rtt = (t3 - t0) - (t2 - t1)
-        if rtt < 0:
+        # Delay only adds: the request's arrival bounds the offset from above
+        # (t1 - t0), the reply's from below (t2 - t3), each whatever the
+        # other direction's delay was.
+        upper, lower = t1 - t0, t2 - t3
+        if upper < lower:
             self.dropped += 1  # a reply out of order with its request
             return
         self.exchanges += 1
         mid = (t0 + t3) // 2
-        sample = (mid, ((t1 - t0) + (t2 - t3)) // 2, rtt)
         samples = self.samples
-        if samples and samples[-1][0] // BUCKET_US == mid // BUCKET_US:
-            if rtt < samples[-1][2]:
-                samples[-1] = sample
+        bucket = mid // BUCKET_US
+        # Replies overtake each other (a slow request, then a quick one), so
+        # an exchange may belong to an earlier bucket than the newest: the
+        # buckets stay in order of time, which the window and the drift rely on.
+        i = len(samples)
+        while i and samples[i - 1][0] // BUCKET_US > bucket:
+            i -= 1
+        if i and samples[i - 1][0] // BUCKET_US == bucket:
+            # One bucket keeps the best bound of each direction, moved to its
+            # first instant by the drift.
+            same = samples[i - 1]
+            shift = int((same[0] - mid) * self.rate)
+            same[1] = max(same[1], lower + shift)
+            same[2] = min(same[2], upper + shift)
         else:
-            samples.append(sample)
-        while mid - samples[0][0] > WINDOW_US:
+            samples.insert(i, [mid, lower, upper])
+        newest = samples[-1][0]
+        while newest - samples[0][0] > WINDOW_US:
             samples.pop(0)
         self._estimate(t3)
 
     def _drift(self):
-        """Return the drift: the line through the shortest exchange of each slot of time."""
+        """Return the drift and how far off it may be, from the tightest bounds of each slot of time.
+
+        Lines are fitted through the slots' lower bounds and through their
+        upper bounds; the one that fits better (the direction whose delays
+        vary less) gives the drift.
+        """
         samples = self.samples
         first, last = samples[0][0], samples[-1][0]
         if last - first < MIN_SPAN_US:
-            return self.rate
+            return self.rate, RATE_MAX
         span = last - first + 1
+        rate = self.rate
+        # Per slot: [instant, highest lower bound, lowest upper bound], each
+        # bucket's bounds moved to the slot's first instant.
         slots = [None] * RATE_SLOTS
         for s in samples:
             i = (s[0] - first) * RATE_SLOTS // span
-            if slots[i] is None or s[2] < slots[i][2]:
-                slots[i] = s
-        points = [(s[0], s[1]) for s in slots if s is not None]
-        if len(points) < 3:
-            return self.rate
-        b = fit(points)[2]
-        return max(-RATE_MAX, min(RATE_MAX, b))
+            slot = slots[i]
+            if slot is None:
+                slots[i] = [s[0], s[1], s[2]]
+                continue
+            shift = int((slot[0] - s[0]) * rate)
+            slot[1] = max(slot[1], s[1] + shift)
+            slot[2] = min(slot[2], s[2] + shift)
+        slots = [s for s in slots if s is not None]
+        if len(slots) < 3:
+            return self.rate, RATE_MAX
+        b, se = fit([(s[0], s[1]) for s in slots])
+        b2, se2 = fit([(s[0], s[2]) for s in slots])
+        if se2 < se:
+            b, se = b2, se2
+        return max(-RATE_MAX, min(RATE_MAX, b)), max(RATE_FLOOR, min(RATE_MAX, 3 * se))
 
     def _estimate(self, now):
-        samples = self.samples
-        rtt_min = min(s[2] for s in samples)
-        self.rtt_us = rtt_min
-        b = self._drift()
-        pick = samples[0]
-        doubt = None
-        for s in samples:
-            d = (s[2] - rtt_min) / 2 + (now - s[0]) * RATE_DOUBT
-            if doubt is None or d < doubt:
-                pick, doubt = s, d
-        offset = pick[1] + int((now - pick[0]) * b)
+        b, doubt_rate = self._drift()
+        # Every bucket's bounds, carried to now by the drift and widened by
+        # how wrong the drift may be, hold the offset: it lies where they all
+        # overlap. If they do not (the path or the hub changed), the oldest
+        # go until they do.
+        while True:
+            low = high = narrowest = None
+            for s in self.samples:
+                width = s[2] - s[1]
+                if narrowest is None or width < narrowest:
+                    narrowest = width
+                age = now - s[0]
+                move = int(age * b)
+                doubt = int(age * doubt_rate)
+                lo = s[1] + move - doubt
+                hi = s[2] + move + doubt
+                if low is None or lo > low:
+                    low = lo
+                if high is None or hi < high:
+                    high = hi
+            if low <= high or len(self.samples) == 1:
+                break
+            self.samples.pop(0)
+        self.rate_doubt = doubt_rate
+        offset = (low + high) // 2
+        self.error_us = (high - low) // 2
+        self.rtt_us = narrowest
         self.offset_us, self.rate = offset, b
         target = now + offset
         current = self.hub_us(now)
@@ -211,23 +268,43 @@ class Sync:
     seconds after joining.
     """
 
-    def __init__(self, clock, host, port, fast_ms=10, slow_ms=1000, fast=500):
-        """Ask ``host:port``: ``fast`` requests ``fast_ms`` apart, then one every ``slow_ms``."""
+    def __init__(self, clock, host=None, port=None, fast_ms=10, slow_ms=1000, fast=500):
+        """Ask ``host:port`` (or where ``point`` says): ``fast`` requests ``fast_ms`` apart, then one every ``slow_ms``."""
         self.clock = clock
-        self.addr = socket.getaddrinfo(host, port)[0][-1]
+        self.addr = None
         self.fast_ms = fast_ms
         self.slow_ms = slow_ms
         self.fast = fast
         self._seq = 0
         self._burst = fast
         self._sent = {}  # sequence -> t0 of requests not yet answered
+        self._pointed = asyncio.Event()
+        self.heard_ms = None  # ticks_ms of the last answer
+        if host is not None:
+            self.point(host, port)
+
+    def point(self, host, port):
+        """Ask the service at ``host:port`` from now on; a new address starts a fast series."""
+        addr = socket.getaddrinfo(host, port)[0][-1]
+        if addr != self.addr:
+            self.addr = addr
+            self.again()
+        self._pointed.set()
 
     def again(self):
         """Start a fast series (after a reconnect: the path may have changed)."""
         self._burst = self.fast
 
+    def heard_within(self, ms):
+        """Return whether the hub answered within the last ``ms`` milliseconds."""
+        return (
+            self.heard_ms is not None
+            and time.ticks_diff(time.ticks_ms(), self.heard_ms) < ms
+        )
+
     async def run(self):
         """Exchange with the hub forever; a lost reply is counted, not waited for."""
+        await self._pointed.wait()
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.setblocking(False)
         asyncio.create_task(self._listen(sock))
@@ -256,9 +333,14 @@ class Sync:
         while True:
             data = await reader.read(64)
             t3 = clock.local()
-            times = reply_times(data)
-            t0 = None if times is None else self._sent.pop(times[0], None)
-            if t0 is None or t0 != times[1]:
+            try:
+                times = reply_times(data)
+                t0 = None if times is None else self._sent.pop(times[0], None)
+                if t0 is None or t0 != times[1]:
+                    clock.dropped += 1
+                    continue
+                self.heard_ms = time.ticks_ms()
+                clock.add(t0, times[2], times[3], t3)
+            except Exception as e:  # noqa: BLE001 - one bad exchange must not end the clock
                 clock.dropped += 1
-                continue
-            clock.add(t0, times[2], times[3], t3)
+                clock.failed = repr(e)

@@ -42,6 +42,15 @@ class Network:
         except Exception:  # noqa: BLE001 - some ports cannot tell
             return None
 
+    def power_save(self, on):
+        """Let the radio doze between beacons (the default), or keep it awake."""
+        try:
+            mode = self.wlan.PM_PERFORMANCE if on else self.wlan.PM_NONE
+            self.wlan.config(pm=mode)
+            self.log("info", "wifi power save " + ("on" if on else "off"))
+        except (AttributeError, ValueError, OSError) as e:
+            self.log("warning", "wifi power save cannot change here: %r" % (e,))
+
     async def run(self):
         """Join the network and rejoin whenever the link drops; forever."""
         self.wlan.active(True)

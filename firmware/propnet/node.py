@@ -107,6 +107,13 @@ class Node:
         self.client.ready = self._net_up
         self.subscribe(self.topic("cmd"), self._on_cmd)
         self.subscribe("homeassistant/status", self._on_ha_status)
+        self.show = None
+        if cfg.get("show") is not None and not self.safe_mode:
+            # Imported only by a prop with shows: every module costs heap.
+            from .show import Component as Show
+
+            self.show = Show(self, cfg["show"])
+            self.order.append(self.show)
 
     def _resolver(self, mqtt):
         """Return how to find the broker's address by name, or None for an address.
@@ -246,6 +253,8 @@ class Node:
             )
         self.held = []
         self.held_dropped = 0
+        if self.show is not None:
+            self.show.connected()
         return [
             (self.topic("availability"), "online", True, 1),
             (self.topic("announce"), self.announce(), True, 1),
@@ -335,6 +344,8 @@ class Node:
             asyncio.create_task(self.reboot())
         elif action.startswith("update_"):
             return self._update(action, cmd.get("params"))
+        elif action.startswith("show_") and self.show is not None:
+            return self.show.command_show(action, cmd.get("params"))
         elif action in self.actions.named:
             self.actions.start(action, action)
         else:

@@ -5,10 +5,14 @@ import sys
 import time
 
 # PROPNET_SIM_ADC=sweep makes analog inputs no test has set sweep slowly up
-# and down (phase-shifted per pin), so a simulated knob moves by itself.
+# and down (phase-shifted per pin), so a simulated knob moves by itself: for
+# _MOVE_MS at the start of each minute, then it rests where it stopped, so a
+# colour someone picks in Home Assistant holds until the next turn.
 _getenv = getattr(os, "getenv", lambda name: None)
 _SWEEP = _getenv("PROPNET_SIM_ADC") == "sweep"
 _PERIOD_MS = 24000
+_EVERY_MS = 60000
+_MOVE_MS = 8000
 
 PWRON_RESET = 1
 HARD_RESET = 2
@@ -22,6 +26,21 @@ RESET_EXIT = 75
 pins = {}
 writes = []
 
+# PROPNET_PIN_REPORT=<port> sends "<pin> <value>" to 127.0.0.1:<port> at each
+# pin write, so a test can stamp the moment with a clock outside the prop.
+_report = _getenv("PROPNET_PIN_REPORT")
+if _report:
+    import socket as _socket
+
+    _report_sock = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM)
+    _report_addr = _socket.getaddrinfo("127.0.0.1", int(_report))[0][-1]
+
+
+def _written(id, value):
+    writes.append((id, value))
+    if _report:
+        _report_sock.sendto(("%s %d" % (id, value)).encode(), _report_addr)
+
 
 class Pin:
     IN = 0
@@ -34,7 +53,7 @@ class Pin:
         self.mode = mode
         if value is not None:
             pins[id] = value
-            writes.append((id, value))
+            _written(id, value)
         elif id not in pins:
             pins[id] = 1 if pull == Pin.PULL_UP else 0
 
@@ -42,7 +61,7 @@ class Pin:
         if v is None:
             return pins.get(self.id, 0)
         pins[self.id] = 1 if v else 0
-        writes.append((self.id, pins[self.id]))
+        _written(self.id, pins[self.id])
         return None
 
     def on(self):
@@ -87,7 +106,9 @@ class ADC:
     def read_u16(self):
         if self.pin.id in ADC.levels or not _SWEEP:
             return ADC.levels.get(self.pin.id, 0)
-        phase = (time.ticks_ms() + self.pin.id * 7919) % _PERIOD_MS
+        now = time.ticks_ms()
+        turned = now // _EVERY_MS * _MOVE_MS + min(now % _EVERY_MS, _MOVE_MS)
+        phase = (turned + self.pin.id * 7919) % _PERIOD_MS
         half = _PERIOD_MS // 2
         level = phase if phase < half else _PERIOD_MS - phase
         return level * 65535 // half

@@ -13,6 +13,12 @@ mac = bytes(int(part, 16) for part in _text.split(":"))
 
 
 class WLAN:
+    PM_NONE = 0
+    PM_PERFORMANCE = 1
+    PM_POWERSAVE = 2
+    # The power management mode set last, for tests.
+    pm = PM_PERFORMANCE
+
     def __init__(self, interface=STA_IF):
         self._active = False
         self._connected = False
@@ -40,6 +46,10 @@ class WLAN:
     def config(self, *args, **kwargs):
         if args and args[0] == "mac":
             return mac
+        if args and args[0] == "pm":
+            return WLAN.pm
+        if "pm" in kwargs:
+            WLAN.pm = kwargs["pm"]
         return None
 
     def ifconfig(self):

@@ -8,7 +8,7 @@ from pathlib import Path
 import sys
 
 from .build import BuildError, build
-from .deploy import DeployError, deploy
+from .deploy import DeployError, deploy, deploy_romfs
 from .loader import ConfigError
 from .schema import FILES, compile_config, plain
 from .simulate import simulate
@@ -45,6 +45,12 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--no-reset", action="store_true")
     d.add_argument(
         "--resume", action="store_true", help="do not soft-reset when connecting"
+    )
+    d.add_argument(
+        "--romfs",
+        action="store_true",
+        help="put the library in the board's ROMFS partition (MicroPython 1.25+), "
+        "where it runs from flash and leaves the heap to the prop",
     )
     u = sub.add_parser("update", help="build and send to a running prop over MQTT")
     u.add_argument("config", type=Path)
@@ -110,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "deploy":
             out = Path("build") / compile_config(args.config)["id"]
             build(args.config, out)
-            copied = deploy(out, args.port, reset=not args.no_reset, resume=args.resume)
+            send = deploy_romfs if args.romfs else deploy
+            copied = send(out, args.port, reset=not args.no_reset, resume=args.resume)
             print(
                 f"copied {len(copied)} changed files"
                 + (": " + ", ".join(copied) if copied else "")

@@ -1,7 +1,8 @@
-"""Copies a build to a board with mpremote: only the files whose hash changed, then reset."""
+"""Copies a build to a board with mpremote: only the files whose hash changed, then reset; or its library as a ROMFS image."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import json
 from pathlib import Path
 import subprocess
@@ -36,6 +37,20 @@ for d in %s:
     except OSError:
         pass
 """
+
+
+# Runs on the board: removes the library files a files deploy left in /lib,
+# which would otherwise hide the ROMFS image's.
+_REMOVE = """
+import os
+for p in %s:
+    try:
+        os.remove(p)
+    except OSError:
+        pass
+"""
+ROMFS_IMAGE = "romfs.img"
+LIBRARY = "lib/"
 
 
 class DeployError(Exception):
@@ -74,11 +89,16 @@ def remote_hashes(
 
 
 def deploy(
-    build_dir: Path, port: str, *, reset: bool = True, resume: bool = False
+    build_dir: Path,
+    port: str,
+    *,
+    reset: bool = True,
+    resume: bool = False,
+    only: Callable[[str], bool] = lambda _path: True,
 ) -> list[str]:
     """Copy what changed in ``build_dir`` to the board on ``port``; return the copied paths."""
     manifest: dict[str, str] = json.loads((build_dir / MANIFEST).read_text())
-    paths = sorted(manifest)
+    paths = sorted(p for p in manifest if only(p))
     have = remote_hashes(port, paths, resume)
     changed = [p for p in paths if have.get(p) != manifest[p]]
     if changed:
@@ -99,3 +119,58 @@ def deploy(
     if reset:
         _run(port, ["reset"], resume)
     return changed
+
+
+def build_romfs(build_dir: Path) -> Path:
+    """Pack the build's library into a ROMFS image beside it; return the image's path.
+
+    On a board the image is mapped from flash, so the library's bytecode runs
+    in place instead of taking heap (see docs/firmware.md).
+    """
+    image = build_dir / ROMFS_IMAGE
+    result = subprocess.run(
+        [
+            *_mpremote(),
+            "romfs",
+            "--mpy",
+            "--output",
+            str(image),
+            "build",
+            str(build_dir / "lib"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    if result.returncode != 0 or not image.is_file():
+        raise DeployError(
+            f"mpremote romfs build failed: {result.stderr.strip() or result.stdout.strip()}"
+        )
+    return image
+
+
+def deploy_romfs(
+    build_dir: Path, port: str, *, reset: bool = True, resume: bool = False
+) -> list[str]:
+    """Put the library in the board's ROMFS partition and copy the rest; return what was copied.
+
+    The board needs MicroPython 1.25 or newer built with a ROMFS partition.
+    Library files an earlier deploy left in /lib are removed, or they would
+    come first; updates over MQTT write /lib again, and win (main.py puts
+    /lib ahead of the image) until the next deploy --romfs.
+    """
+    image = build_romfs(build_dir)
+    # A board without a ROMFS partition fails here, before anything changed.
+    _run(port, ["romfs", "deploy", str(image)], resume)
+    manifest: dict[str, str] = json.loads((build_dir / MANIFEST).read_text())
+    library = sorted(p for p in manifest if p.startswith(LIBRARY))
+    _run(port, ["exec", _REMOVE % json.dumps(library)], resume)
+    copied = deploy(
+        build_dir,
+        port,
+        reset=reset,
+        resume=resume,
+        only=lambda path: not path.startswith(LIBRARY),
+    )
+    return [ROMFS_IMAGE, *copied]

@@ -23,9 +23,14 @@ from .checks import (
 )
 
 DEFAULT_RGB_BASE = "v1/demo/rgb"
+# A select keyed mode with only these options is the prop's mode: Home
+# Assistant names it and labels its options in the user's language.
+PROP_MODES = frozenset({"idle", "armed", "show"})
+# The name stays beside the translation_key for hubs that do not know it.
 SYSTEM_SENSORS: dict[str, dict[str, Any]] = {
     "uptime": {
         "name": "Uptime",
+        "translation_key": "uptime",
         "unit": "s",
         "device_class": "duration",
         "state_class": "total_increasing",
@@ -33,18 +38,26 @@ SYSTEM_SENSORS: dict[str, dict[str, Any]] = {
     "rssi": {
         "name": "Signal strength",
         "unit": "dBm",
+        "translation_key": "rssi",
         "device_class": "signal_strength",
         "state_class": "measurement",
         "enabled": False,
     },
     "free_memory": {
         "name": "Free memory",
+        "translation_key": "free_memory",
         "unit": "B",
         "state_class": "measurement",
         "icon": "mdi:memory",
         "enabled": False,
     },
-    "reset_reason": {"name": "Reset reason", "icon": "mdi:restart-alert"},
+    "reset_reason": {
+        "name": "Reset reason",
+        "translation_key": "reset_reason",
+        "icon": "mdi:restart-alert",
+        "device_class": "enum",
+        "options": ["power_on", "hard", "watchdog", "deep_sleep", "soft", "unknown"],
+    },
 }
 
 
@@ -223,7 +236,94 @@ TOP: dict[str, Check] = {
     "safe_mode_after": whole(0, 100),
     "stable_after": number(1, 3600),
     "log_level": choice("debug", "info", "warning", "error"),
+    "show": anything,
 }
+SHOW: dict[str, Check] = {
+    "tolerance": number(0, 60),
+    "bound": number(0.0001, 1),
+    "max_cues": whole(1, 1024),
+    "interval": number(1, 3600),
+    "hub": anything,
+}
+SHOW_HUB: dict[str, Check] = {"host": text, "port": whole(1, 65535)}
+SHOW_STATES = ["empty", "loaded", "running", "paused", "waiting"]
+# The entities of a prop with shows: its clock's health and its show.
+SHOW_ENTITIES: list[dict[str, Any]] = [
+    {
+        "key": "show_state",
+        "type": "sensor",
+        "name": "Show",
+        "device_class": "enum",
+        "options": SHOW_STATES,
+        "icon": "mdi:movie-open-outline",
+    },
+    {
+        "key": "clock_synced",
+        "type": "binary_sensor",
+        "name": "Clock synced",
+        "category": "diagnostic",
+        "icon": "mdi:clock-check-outline",
+    },
+    {
+        "key": "clock_error",
+        "type": "sensor",
+        "name": "Clock error bound",
+        "unit": "ms",
+        "precision": 3,
+        "state_class": "measurement",
+        "category": "diagnostic",
+        "icon": "mdi:plus-minus-variant",
+    },
+    {
+        "key": "clock_offset",
+        "type": "sensor",
+        "name": "Clock offset",
+        "unit": "ms",
+        "precision": 3,
+        "state_class": "measurement",
+        "category": "diagnostic",
+        "icon": "mdi:clock-fast",
+        "enabled": False,
+    },
+    {
+        "key": "clock_rtt",
+        "type": "sensor",
+        "name": "Clock round trip",
+        "unit": "ms",
+        "precision": 3,
+        "state_class": "measurement",
+        "category": "diagnostic",
+        "icon": "mdi:timer-sync-outline",
+    },
+    {
+        "key": "clock_drift",
+        "type": "sensor",
+        "name": "Clock drift",
+        "unit": "ppm",
+        "precision": 1,
+        "state_class": "measurement",
+        "category": "diagnostic",
+        "icon": "mdi:sine-wave",
+    },
+    {
+        "key": "cue_lateness",
+        "type": "sensor",
+        "name": "Last cue lateness",
+        "unit": "ms",
+        "precision": 3,
+        "state_class": "measurement",
+        "category": "diagnostic",
+        "icon": "mdi:timer-alert-outline",
+    },
+    {
+        "key": "cues_skipped",
+        "type": "sensor",
+        "name": "Cues skipped",
+        "state_class": "total_increasing",
+        "category": "diagnostic",
+        "icon": "mdi:debug-step-over",
+    },
+]
 PROP: dict[str, Check] = {
     "id": text,
     "board": choice(*BOARD_NAMES),

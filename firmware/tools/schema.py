@@ -20,6 +20,10 @@ from .kinds import (
     LED,
     MQTT,
     PROP,
+    PROP_MODES,
+    SHOW,
+    SHOW_ENTITIES,
+    SHOW_HUB,
     SYSTEM_SENSORS,
     TOP,
     WIFI,
@@ -353,16 +357,34 @@ def _entity_specific(
         entity["color_modes"] = ["brightness"] if width == 1 else ["rgb"]
     elif kind == "push_button":
         entity["event_types"] = ["press", "long_press"]
+        entity.setdefault("icon", "mdi:gesture-tap-button")
+    elif kind in ("event", "rfid"):
+        entity.setdefault("icon", "mdi:bell-ring-outline")
     elif kind == "siren":
         tones = values.get("tones")
         entity["tones"] = list(tones) if isinstance(tones, dict) else []
         entity["duration"] = True
     elif kind == "sensor" and values.get("source") == "counter":
         entity.setdefault("state_class", "total_increasing")
+        entity.setdefault("icon", "mdi:counter")
+    elif kind == "select" and _is_prop_mode(values):
+        entity["translation_key"] = "mode"
     elif kind == "rgb_sender":
         entity.setdefault("name", "Commands sent")
         entity.setdefault("state_class", "total_increasing")
         entity.setdefault("category", "diagnostic")
+        entity.setdefault("icon", "mdi:send")
+
+
+def _is_prop_mode(values: dict[str, Any]) -> bool:
+    """Say whether a select is the haunt prop's mode, which Home Assistant labels itself."""
+    options = values.get("options")
+    return (
+        values.get("key") == "mode"
+        and isinstance(options, list)
+        and bool(options)
+        and set(options) <= PROP_MODES
+    )
 
 
 def _place_protocol_error(b: Build, err: decode.ProtocolError) -> None:
@@ -488,14 +510,19 @@ def compile_config(
                     named=named_raw,
                     details=b.details,
                 )
+    show = _show(b, raw)
     announce: dict[str, Any] = {"v": contract.PROTOCOL_VERSION, "id": prop_id}
     for name in ("name", "model", "manufacturer", "sw_version", "hw_version"):
         if name in prop:
             announce[name] = prop[name]
     announce.setdefault("manufacturer", "PropNet")
+    # A device page shows a model: the board's, when the config names none.
+    announce.setdefault("model", f"{b.pins.board.name.upper()} prop")
     announce.setdefault("sw_version", firmware_version())
     announce.setdefault("hw_version", b.pins.board.name)
     announce["entities"] = b.entities
+    if show is not None:
+        announce["show"] = {"v": 1, "max_cues": show.get("max_cues", 256)}
     if not led and not any(c["kind"] in ("light", "siren") for c in b.components):
         # Nothing to blink or beep: the hub shows no Identify button.
         announce["identify"] = False
@@ -518,6 +545,8 @@ def compile_config(
         "components": b.components,
         "actions": named,
     }
+    if show is not None:
+        out["show"] = show
     for name in ("watchdog", "safe_mode_after", "stable_after", "log_level"):
         if name in top:
             out[name] = top[name]
@@ -529,6 +558,32 @@ def compile_config(
             else:
                 out[part] = values
     return out
+
+
+def _show(b: Build, raw: dict[str, Any]) -> dict[str, Any] | None:
+    """Check the ``show`` section; declare the clock's and the show's entities."""
+    if "show" not in raw:
+        return None
+    given = raw["show"]
+    if given is None or given is True:
+        given = {}
+    show = section(b.ctx, given, (raw, "show"), SHOW, label="show.")
+    if "hub" in show:
+        show["hub"] = section(
+            b.ctx, given["hub"], (given, "hub"), SHOW_HUB, label="show.hub."
+        )
+    for entity in SHOW_ENTITIES:
+        key = entity["key"]
+        if key in b.types:
+            b.ctx.error(
+                raw,
+                "show",
+                f"show: the key {key!r} is the show's own; rename the component",
+            )
+        b.types[key] = entity["type"]
+        b.entities.append(dict(entity))
+        b.entity_sources.append(raw)
+    return show
 
 
 def firmware_version() -> str:

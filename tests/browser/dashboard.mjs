@@ -17,6 +17,8 @@ const CARDS = [
   "hui-light-card",
   "hui-entities-card",
   "hui-glance-card",
+  "hui-markdown-card",
+  "hui-media-control-card",
 ];
 
 const browser = await chromium.launch({

@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -95,7 +96,7 @@ def test_develop_serves_a_show_that_is_already_set_up(demo: Demo) -> None:
     assert f"/{DASHBOARD_PATH}/show" in output
     assert [e["state"] for e in demo.hass.entries("mqtt")] == ["loaded"]
     entries = {e["title"]: e["state"] for e in demo.hass.entries("propnet")}
-    assert entries == {"PropNet": "loaded", "PropNet lighting": "loaded"}
+    assert entries == {"PropNet": "loaded", "Show lighting": "loaded"}
 
     def live() -> bool:
         states = demo.hass.states()
@@ -115,13 +116,31 @@ def test_develop_serves_a_show_that_is_already_set_up(demo: Demo) -> None:
     if ola_installed():
         assert demo.state("sensor.show_lighting_ola_output")["state"] == "connected"  # type: ignore[index]
 
-    # The sender's simulated knobs turn: the show's colour keeps changing.
+    # The sender's simulated knobs turn for 8 s each minute: the show's
+    # colour moves, then rests.
     def colour() -> object:
         state = demo.state("light.show_lighting") or {}
         return state.get("attributes", {}).get("rgb_color")  # type: ignore[union-attr]
 
-    first = wait_until(colour, 30, "a show colour", 0.2)
-    wait_until(lambda: colour() not in (None, first), 30, "the colour to change", 0.2)
+    first = wait_until(colour, 75, "a show colour", 0.2)
+    wait_until(lambda: colour() not in (None, first), 75, "the colour to change", 0.2)
+    history = [(time.monotonic(), colour())]
+
+    def resting() -> bool:
+        now, seen = time.monotonic(), colour()
+        if seen != history[-1][1]:
+            history.append((now, seen))
+        return now - history[-1][0] >= 3
+
+    wait_until(resting, 30, "the knobs to rest", 0.2)
+    # A colour picked in Home Assistant now holds until the knobs turn again.
+    demo.hass.post(
+        "/api/services/light/turn_on",
+        {"entity_id": "light.show_lighting", "rgb_color": [255, 0, 128]},
+    )
+    wait_until(lambda: colour() == [255, 0, 128], 10, "the picked colour", 0.2)
+    time.sleep(15)
+    assert colour() == [255, 0, 128]
 
 
 def test_the_dashboard_shows_the_live_show_and_a_click_reaches_a_prop(
@@ -150,16 +169,21 @@ def test_the_dashboard_shows_the_live_show_and_a_click_reaches_a_prop(
     report = json.loads(lines[0][len("REPORT ") :])
     assert report["errors"] == [], report
     assert report["cards"] == {
-        "hui-heading-card": 4,
+        "hui-heading-card": 5,
         "hui-button-card": 2,
-        "hui-tile-card": 13,
+        "hui-tile-card": 17,
         "hui-light-card": 1,
         "hui-entities-card": 1,
         "hui-glance-card": 1,
+        "hui-markdown-card": 1,
+        "hui-media-control-card": 1,
     }
     tiles = report["texts"]["hui-tile-card"]
     assert any(t.startswith("Coffin Jumper Lid") for t in tiles), tiles
-    assert any(t.startswith("Coffin Jumper Mode armed") for t in tiles), tiles
+    # The prop's own entities in the user's language: the mode's label.
+    assert any(t.startswith("Coffin Jumper Mode Armed") for t in tiles), tiles
+    assert any(t.startswith("Crypt Armed") for t in tiles), tiles
+    assert "8 seconds each minute" in report["texts"]["hui-markdown-card"][0]
     for text in [*tiles, *report["texts"]["hui-entities-card"]]:
         assert "Unavailable" not in text, text
         # Only the event tile may be unknown: no scare has happened yet.

@@ -35,7 +35,7 @@ def test_the_firmware_prop_appears_with_its_entities(stack: FirmwareStack) -> No
         "number.coffin_jumper_lid_open_time",
         "select.coffin_jumper_mode",
         "event.coffin_jumper_scared",
-        "sensor.coffin_jumper_uptime",
+        "sensor.coffin_jumper_last_restart",
     ):
         assert entity_id in states, entity_id
     assert states["sensor.coffin_jumper_triggers"]["state"] == "0"

@@ -83,12 +83,22 @@ def test_it_starts_with_availability_announce_status_in_that_order(
     } <= keys
     assert parsed.mac is not None
     assert parsed.mac.startswith("02:")
+    assert parsed.model == "Coffin jumper"
+    # Section 3: the entities the hub names and labels itself.
+    translated = {e.key: e.translation_key for e in parsed.entities}
+    assert translated["mode"] == "mode"
+    assert translated["reset_reason"] == "reset_reason"
+    assert translated["uptime"] == "uptime"
     values, problems = value_parser.parse_values(
         first.payload, parsed, sensors_only=False
     )
     assert problems == []
     assert values["lid"] is False
     assert values["mode"] == "armed"
+    reason = parsed.entity("reset_reason")
+    assert reason is not None
+    assert reason.options is not None
+    assert values["reset_reason"] in reason.options
 
 
 def test_set_is_acked_within_two_seconds_and_status_follows(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+import subprocess
 import sys
 from typing import Any
 
@@ -378,3 +379,64 @@ def test_simulate_runs_the_example_prop_and_restarts_it_on_reboot(
             )
         finally:
             sim.stop()
+
+
+def test_deploy_romfs_packs_the_library_and_a_board_without_a_partition_is_told(
+    tmp_path: Path,
+) -> None:
+    """The image runs the library from ROM on MicroPython; a board with no ROMFS is refused before anything changes."""
+    from propnet_tool.build import STUBS
+    from propnet_tool.deploy import DeployError, build_romfs, deploy_romfs
+    from propnet_tool.simulate import micropython
+
+    config = tmp_path / "coffin.yaml"
+    config.write_text((PROPS / "coffin_jumper.yaml").read_text())
+    (tmp_path / "secrets.yaml").write_text((PROPS / "secrets.yaml").read_text())
+    build(config, tmp_path / "build")
+    image = build_romfs(tmp_path / "build")
+    # The image mounted at /rom, as a board maps it, with no /lib at all:
+    # the library comes from the image, and main.py's order keeps /lib first.
+    check = tmp_path / "check.py"
+    check.write_text(
+        "import sys, vfs\n"
+        f"vfs.mount(vfs.VfsRom(open({str(image)!r}, 'rb').read()), '/rom')\n"
+        f"sys.path[:] = ['', '.frozen', '/rom', '/rom/lib', '/lib', {str(STUBS)!r}]\n"
+        "import propnet.node\n"
+        "print('FROM', propnet.node.__file__)\n"
+    )
+    out = subprocess.run(
+        [micropython(), str(check)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"MICROPYPATH": str(STUBS)},
+    )
+    assert "FROM /rom/propnet/node.mpy" in out.stdout, out.stdout + out.stderr
+
+    with (
+        FakeBoard(tmp_path / "board") as board,
+        pytest.raises(DeployError, match="ROMFS is not enabled"),
+    ):
+        deploy_romfs(tmp_path / "build", board.port, reset=False, resume=True)
+    assert not (tmp_path / "board" / "prop.json").exists()
+
+
+def test_main_puts_lib_ahead_of_a_romfs_image() -> None:
+    """An update over MQTT writes /lib: on a prop deployed with --romfs it must come first."""
+    import ast
+
+    source = (PROPS.parent / "main.py").read_text()
+    (function,) = [
+        node
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef) and node.name == "_lib_before_rom"
+    ]
+    space: dict[str, Any] = {}
+    exec(compile(ast.Module([function], []), "main.py", "exec"), space)  # noqa: S102
+    board = ["", ".frozen", "/rom", "/rom/lib", "/lib"]
+    space["_lib_before_rom"](board)
+    assert board == ["", ".frozen", "/lib", "/rom", "/rom/lib"]
+    host = ["", "stubs", "lib"]
+    space["_lib_before_rom"](host)
+    assert host == ["", "stubs", "lib"]

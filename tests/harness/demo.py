@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from ..common import sectioned
 from .hass import REPO, Hass, HassError
 from .ws import HassWebSocket
 
@@ -31,7 +32,7 @@ def set_up_propnet(hass: Hass, enttec_port: Path | None, ola_url: str | None) ->
         )
         if result["type"] != "create_entry":
             raise HassError(f"adding PropNet failed: {result}")
-    lighting = _entry(hass, "PropNet lighting")
+    lighting = _entry(hass, "Show lighting")
     if lighting is None:
         result = hass.config_flow(
             "propnet", {"next_step_id": "lighting"}, {"base": "v1/demo/rgb"}
@@ -46,10 +47,18 @@ def set_up_propnet(hass: Hass, enttec_port: Path | None, ola_url: str | None) ->
 
 
 def set_lighting_options(
-    hass: Hass, entry_id: str, enttec_port: Path | None, ola_url: str | None
+    hass: Hass,
+    entry_id: str,
+    enttec_port: Path | None,
+    ola_url: str | None,
+    **extra: Any,
 ) -> None:
-    """Run the lighting options flow: two fixtures, the given outputs, defaults otherwise."""
-    flow = hass.post("/api/config/config_entries/options/flow", {"handler": entry_id})
+    """Run the lighting options flow: two fixtures, the given outputs, ``extra``, defaults otherwise."""
+    menu = hass.post("/api/config/config_entries/options/flow", {"handler": entry_id})
+    flow = hass.post(
+        f"/api/config/config_entries/options/flow/{menu['flow_id']}",
+        {"next_step_id": "settings"},
+    )
     options: dict[str, Any] = {
         "fixtures": FIXTURES,
         "enttec_fps": 40,
@@ -68,8 +77,10 @@ def set_lighting_options(
         options["enttec_port"] = str(enttec_port)
     if ola_url is not None:
         options["ola_url"] = ola_url
+    options.update(extra)
     done = hass.post(
-        f"/api/config/config_entries/options/flow/{flow['flow_id']}", options
+        f"/api/config/config_entries/options/flow/{flow['flow_id']}",
+        sectioned(options),
     )
     if done["type"] != "create_entry":
         raise HassError(f"setting the lighting options failed: {done}")

@@ -108,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
             print("develop: olad is not installed; show lighting runs without OLA")
         print(f"develop: starting Home Assistant (logs in {runtime}/config/hass.out)")
         hass.prepare()
+        # The room show: motion at the coffin starts it (docs/shows.md).
+        shows = hass.config / "propnet" / "shows"
+        shows.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / "docs" / "shows" / "crypt.yaml", shows / "crypt.yaml")
         hass.process.start()
         started.append(hass.process.pid)
         pidfile.write_text(" ".join(map(str, started)))

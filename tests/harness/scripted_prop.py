@@ -35,6 +35,7 @@ COFFIN_ENTITIES: list[dict[str, Any]] = [
         "type": "sensor",
         "state_class": "total_increasing",
         "name": "Triggers",
+        "icon": "mdi:counter",
     },
     {
         "key": "eyes",
@@ -58,6 +59,7 @@ COFFIN_ENTITIES: list[dict[str, Any]] = [
         "type": "select",
         "options": ["idle", "armed", "show"],
         "name": "Mode",
+        "translation_key": "mode",
     },
     {"key": "message", "type": "text", "max_len": 20, "name": "Message"},
     {
@@ -77,10 +79,31 @@ COFFIN_ENTITIES: list[dict[str, Any]] = [
     {
         "key": "rssi",
         "type": "sensor",
+        "translation_key": "rssi",
         "device_class": "signal_strength",
         "unit": "dBm",
         "category": "diagnostic",
         "enabled": False,
+    },
+    {
+        "key": "uptime",
+        "type": "sensor",
+        "name": "Uptime",
+        "translation_key": "uptime",
+        "unit": "s",
+        "device_class": "duration",
+        "state_class": "total_increasing",
+        "category": "diagnostic",
+    },
+    {
+        "key": "reset_reason",
+        "type": "sensor",
+        "name": "Reset reason",
+        "translation_key": "reset_reason",
+        "icon": "mdi:restart-alert",
+        "device_class": "enum",
+        "options": ["power_on", "hard", "watchdog", "deep_sleep", "soft", "unknown"],
+        "category": "diagnostic",
     },
 ]
 COFFIN_STATUS: dict[str, Any] = {
@@ -92,6 +115,7 @@ COFFIN_STATUS: dict[str, Any] = {
     "mode": "idle",
     "message": "",
     "scream": False,
+    "reset_reason": "power_on",
 }
 
 
@@ -101,7 +125,7 @@ def announce(prop_id: str, name: str) -> dict[str, Any]:
         "v": 1,
         "id": prop_id,
         "name": name,
-        "model": "coffin_jumper",
+        "model": "Coffin jumper",
         "manufacturer": "PropNet",
         "sw_version": "1.0.0",
         "hw_version": "scripted",

@@ -10,7 +10,7 @@ from typing import Any, Self
 
 from custom_components.propnet.protocol.timesync import TimeService, hub_us
 
-from .procs import LOOPBACK, free_port
+from .procs import LOOPBACK
 
 
 class _DelayProxy(asyncio.DatagramProtocol):
@@ -66,8 +66,10 @@ class TimeHub:
         """Describe the service; enter the context to run it."""
         self.delay_ms = delay_ms
         self.seed = seed
-        self.service_port = free_port()
-        self.port = free_port() if delay_ms else self.service_port
+        # Bound to port 0 and read back: a port "free" for TCP may be some
+        # prop's UDP port.
+        self.service_port = 0
+        self.port = 0
         self.service = TimeService(hub_us)
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -81,14 +83,16 @@ class TimeHub:
 
     async def _open(self) -> None:
         loop = asyncio.get_running_loop()
-        await loop.create_datagram_endpoint(
-            lambda: self.service, local_addr=(LOOPBACK, self.service_port)
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: self.service, local_addr=(LOOPBACK, 0)
         )
+        self.service_port = self.port = transport.get_extra_info("sockname")[1]
         if self.delay_ms:
             proxy = _DelayProxy((LOOPBACK, self.service_port), self.delay_ms, self.seed)
-            await loop.create_datagram_endpoint(
-                lambda: proxy, local_addr=(LOOPBACK, self.port)
+            front, _ = await loop.create_datagram_endpoint(
+                lambda: proxy, local_addr=(LOOPBACK, 0)
             )
+            self.port = front.get_extra_info("sockname")[1]
             proxy.upstream, _ = await loop.create_datagram_endpoint(
                 lambda: _Upstream(proxy), local_addr=(LOOPBACK, 0)
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -27,14 +28,19 @@ class VirtualProp:
         prefix: str | None = None,
         extra: dict[str, Any] | None = None,
         env: dict[str, str] | None = None,
+        wrap: Sequence[str] = (),
     ) -> None:
-        """Build the prop (``config`` is a path or a name in firmware/props)."""
+        """Build the prop (``config`` is a path or a name in firmware/props).
+
+        ``wrap`` goes before the MicroPython command (faketime, chrt).
+        """
         path = Path(config)
         if not path.suffix:
             path = PROPS / f"{config}.yaml"
         self.folder = folder
         prepare(path, folder, host, port, prefix=prefix, extra=extra)
         argv, run_env = command(folder)
+        argv = [*wrap, *argv]
         run_env.update(env or {})
         # As `propnet-firmware simulate` does: a reboot (exit code RESET_EXIT)
         # starts the prop again, like a board coming back after machine.reset().

@@ -38,7 +38,7 @@ class Prop:
             "v": 1,
             "id": prop_id,
             "name": name,
-            "model": "coffin_jumper",
+            "model": "Coffin jumper",
             "manufacturer": "PropNet",
             "sw_version": "1.0.0",
             "hw_version": "esp32",

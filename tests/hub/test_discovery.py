@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -29,7 +30,7 @@ async def test_a_prop_becomes_a_device_with_its_entities(
     )
     assert device is not None
     assert device.name == "Coffin Jumper"
-    assert device.model == "coffin_jumper"
+    assert device.model == "Coffin jumper"
     assert device.manufacturer == "PropNet"
     assert device.sw_version == "1.0.0"
     assert device.hw_version == "esp32"
@@ -49,14 +50,16 @@ async def test_a_prop_becomes_a_device_with_its_entities(
         "number.coffin_jumper_delay",
         "select.coffin_jumper_log_level",
         "select.coffin_jumper_mode",
-        "sensor.coffin_jumper_rssi",
+        "sensor.coffin_jumper_last_restart",
+        "sensor.coffin_jumper_reset_reason",
+        "sensor.coffin_jumper_signal_strength",
         "sensor.coffin_jumper_triggers",
         "siren.coffin_jumper_scream",
         "switch.coffin_jumper_lid",
         "text.coffin_jumper_message",
         "update.coffin_jumper_firmware",
     ]
-    rssi = er.async_get(hass).async_get("sensor.coffin_jumper_rssi")
+    rssi = er.async_get(hass).async_get("sensor.coffin_jumper_signal_strength")
     assert rssi is not None
     assert rssi.disabled_by is er.RegistryEntryDisabler.INTEGRATION
     assert rssi.entity_category == "diagnostic"
@@ -303,6 +306,77 @@ async def test_a_renamed_entity_is_renamed_in_place(
     assert device.name == "Big Coffin"
     state = hass.states.get("switch.coffin_jumper_lid")
     assert state.attributes["friendly_name"] == "Big Coffin Coffin lid"
+
+
+async def test_the_entities_propnet_knows_are_named_and_labelled_by_home_assistant(
+    hass: HomeAssistant, prop: Prop, entry: MockConfigEntry
+) -> None:
+    """Reset reason and mode get translated names and states; a key it does not know keeps the announce's name."""
+    reason = er.async_get(hass).async_get("sensor.coffin_jumper_reset_reason")
+    assert reason is not None
+    assert (reason.translation_key, reason.original_name) == (
+        "reset_reason",
+        "Reset reason",
+    )
+    state = hass.states.get("sensor.coffin_jumper_reset_reason")
+    assert state is not None
+    assert state.state == "power_on"
+    assert state.attributes["device_class"] == "enum"
+    mode = er.async_get(hass).async_get("select.coffin_jumper_mode")
+    assert mode is not None
+    assert mode.translation_key == "mode"
+
+    # A renamed announce does not take the name from the translation; an
+    # unknown key (from a newer prop) leaves the announce's name standing.
+    for entity in prop.announcement["entities"]:
+        if entity["key"] == "reset_reason":
+            entity["name"] = "Why it restarted"
+        if entity["key"] == "lid":
+            entity["translation_key"] = "lid_of_the_future"
+    prop.send("announce", prop.announcement)
+    await hass.async_block_till_done()
+    state = hass.states.get("sensor.coffin_jumper_reset_reason")
+    assert state.attributes["friendly_name"] == "Coffin Jumper Reset reason"
+    lid = er.async_get(hass).async_get("switch.coffin_jumper_lid")
+    assert lid is not None
+    assert (lid.translation_key, lid.original_name) == (None, "Lid")
+
+    # A malformed key makes the announce invalid: dropped and counted, the
+    # prop keeps what it had.
+    prop.announcement["entities"][0]["translation_key"] = "Not A Key"
+    prop.send("announce", prop.announcement)
+    await hass.async_block_till_done()
+    assert entry.runtime_data.drops.counts["invalid"] == 1
+    assert hass.states.get("switch.coffin_jumper_lid").state == "off"
+
+
+async def test_the_uptime_shows_when_the_prop_last_restarted(
+    hass: HomeAssistant, prop: Prop, freezer: FrozenDateTimeFactory
+) -> None:
+    """Readings a minute apart keep one state; a restart moves it; a bad reading changes nothing."""
+    entity = "sensor.coffin_jumper_last_restart"
+    freezer.move_to("2026-10-31 20:05:10+00:00")
+    prop.send("telemetry", {"uptime": 310})
+    await hass.async_block_till_done()
+    state = hass.states.get(entity)
+    assert state.state == "2026-10-31T20:00:00+00:00"
+    assert state.attributes["device_class"] == "timestamp"
+    assert "unit_of_measurement" not in state.attributes
+    assert "state_class" not in state.attributes
+    written = state.last_updated
+
+    # A minute on, a reading that came 2 s late: the same start.
+    freezer.move_to("2026-10-31 20:06:12+00:00")
+    prop.send("telemetry", {"uptime": 370})
+    prop.send("telemetry", {"uptime": -5})
+    await hass.async_block_till_done()
+    assert hass.states.get(entity).last_updated == written
+
+    # The prop restarted a minute ago.
+    freezer.move_to("2026-10-31 20:07:12+00:00")
+    prop.send("telemetry", {"uptime": 60})
+    await hass.async_block_till_done()
+    assert hass.states.get(entity).state == "2026-10-31T20:06:12+00:00"
 
 
 async def test_an_empty_announce_removes_the_prop(

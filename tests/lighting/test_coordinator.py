@@ -43,6 +43,7 @@ from custom_components.propnet.lighting.coordinator import (
     SEQ_BLOCK,
 )
 from custom_components.propnet.protocol.commands import new_ulid
+from tests.common import open_lighting_settings, sectioned
 from tests.harness.olad import Olad
 from tests.harness.procs import wait_until
 from tests.harness.pty_widget import PtyWidget
@@ -56,7 +57,7 @@ def lighting_entry(**options: Any) -> MockConfigEntry:
     """Return a lighting entry on the default base topic."""
     return MockConfigEntry(
         domain=DOMAIN,
-        title="PropNet lighting",
+        title="Show lighting",
         unique_id="lighting:v1/demo/rgb",
         data={"kind": "lighting", "base": "v1/demo/rgb"},
         options={**LIGHTING_DEFAULTS, **options},
@@ -140,7 +141,7 @@ async def test_user_sets_up_show_lighting(
         result["flow_id"], {"base": "v1/demo/rgb"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "PropNet lighting"
+    assert result["title"] == "Show lighting"
     assert result["options"] == LIGHTING_DEFAULTS
     await hass.async_block_till_done()
     assert result["result"].state is ConfigEntryState.LOADED
@@ -394,19 +395,45 @@ async def test_options_check_fixtures_and_apply_at_once(
     # The options flow reloads by itself: an update listener beside the
     # reconfigure step's reload is an error from Home Assistant 2026.12.
     assert entry.update_listeners == []
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["step_id"] == "init"
+    menu = await hass.config_entries.options.async_init(entry.entry_id)
+    assert menu["menu_options"] == [
+        "settings",
+        "add_fixture",
+        "remove_fixture",
+        "add_output",
+    ]
+    result = await open_lighting_settings(hass, entry.entry_id)
+    assert result["step_id"] == "settings"
+    # The form comes in sections: fixtures, Enttec, OLA, network, inputs and
+    # a collapsed advanced one.
+    sections = result["data_schema"].schema
+    assert [str(key) for key in sections] == [
+        "patch",
+        "enttec",
+        "ola",
+        "network",
+        "inputs",
+        "advanced",
+    ]
+    assert [v.options["collapsed"] for v in sections.values()] == [
+        False,
+        False,
+        False,
+        False,
+        False,
+        True,
+    ]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {**LIGHTING_DEFAULTS, "fixtures": "Main, 1, rgb\nWash, 2, rgb"},
+        sectioned({**LIGHTING_DEFAULTS, "fixtures": "Main, 1, rgb\nWash, 2, rgb"}),
     )
-    assert result["errors"] == {"fixtures": "invalid_fixtures"}
+    assert result["errors"] == {"base": "invalid_fixtures"}
     assert (
         "Wash shares channels with Main" in result["description_placeholders"]["error"]
     )
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {**LIGHTING_DEFAULTS, "fixtures": "Main, 1, rgb\nWash, 4, rgbw"},
+        sectioned({**LIGHTING_DEFAULTS, "fixtures": "Main, 1, rgb\nWash, 4, rgbw"}),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -440,16 +467,91 @@ async def test_options_check_fixtures_and_apply_at_once(
         for k, v in entry.options.items()
         if k not in {"enttec_port", "ola_url", "input_port"}
     }
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_lighting_settings(hass, entry.entry_id)
     await hass.config_entries.options.async_configure(
-        result["flow_id"], {**answer, "enttec_port": "/dev/null-widget"}
+        result["flow_id"], sectioned({**answer, "enttec_port": "/dev/null-widget"})
     )
     await hass.async_block_till_done()
     assert entry.options["enttec_port"] == "/dev/null-widget"
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    await hass.config_entries.options.async_configure(result["flow_id"], answer)
+    result = await open_lighting_settings(hass, entry.entry_id)
+    await hass.config_entries.options.async_configure(
+        result["flow_id"], sectioned(answer)
+    )
     await hass.async_block_till_done()
     assert entry.options["enttec_port"] == ""
+
+
+async def test_a_fixture_and_an_output_are_added_and_removed_through_their_forms(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """No line to type: a mover on universe 2 and an Art-Net node, each from its form; a mistake is explained."""
+    entry = await start(hass, lighting_entry())
+    options = hass.config_entries.options
+
+    async def pick(step: str) -> Any:
+        menu = await options.async_init(entry.entry_id)
+        return await options.async_configure(menu["flow_id"], {"next_step_id": step})
+
+    form = await pick("add_fixture")
+    result = await options.async_configure(
+        form["flow_id"],
+        {"name": "Par", "universe": 1, "channel": 4, "kind": "rgbw", "fine": True},
+    )
+    assert result["errors"] == {"base": "invalid_fixtures"}
+    assert "only a dimmer channel" in result["description_placeholders"]["error"]
+    result = await options.async_configure(
+        form["flow_id"],
+        {
+            "name": "Mover",
+            "universe": 2,
+            "channel": 1,
+            "kind": "channels",
+            "channel_names": "pan, tilt",
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.options["fixtures"] == "Main, 1, rgb\nMover, 2/1, channels, pan, tilt"
+    assert hass.states.get("number.show_lighting_mover_pan") is not None
+
+    form = await pick("add_output")
+    result = await options.async_configure(
+        form["flow_id"],
+        {"protocol": "artnet", "universes": "1", "fps": 40, "priority": 100},
+    )
+    assert result["errors"] == {"base": "invalid_network_outputs"}
+    result = await options.async_configure(
+        form["flow_id"],
+        {
+            "protocol": "artnet",
+            "address": "127.0.0.1",
+            "universes": "1, 2",
+            "fps": 30,
+            "priority": 100,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.options["network_outputs"] == "artnet 127.0.0.1 universes=1,2 fps=30"
+    menu = await options.async_init(entry.entry_id)
+    assert "remove_output" in menu["menu_options"]
+    options.async_abort(menu["flow_id"])
+
+    form = await pick("remove_fixture")
+    result = await options.async_configure(
+        form["flow_id"], {"fixtures": ["Mover, 2/1, channels, pan, tilt"]}
+    )
+    await hass.async_block_till_done()
+    assert entry.options["fixtures"] == "Main, 1, rgb"
+    assert hass.states.get("number.show_lighting_mover_pan") is None
+    form = await pick("remove_output")
+    await options.async_configure(
+        form["flow_id"], {"outputs": ["artnet 127.0.0.1 universes=1,2 fps=30"]}
+    )
+    await hass.async_block_till_done()
+    assert entry.options["network_outputs"] == ""
+    # The rest of the options are the ones the entry had.
+    assert entry.options["queue_size"] == LIGHTING_DEFAULTS["queue_size"]
 
 
 async def test_lighting_entries_have_no_other_options(
@@ -677,10 +779,44 @@ async def test_user_moves_lighting_to_another_base_topic(
     await hass.async_block_till_done()
     assert entry.data["base"] == "v1/hall/rgb"
     assert entry.unique_id == "lighting:v1/hall/rgb"
-    assert entry.title == "PropNet lighting (v1/hall/rgb)"
+    assert entry.title == "Show lighting (v1/hall/rgb)"
     send(hass, 1, 2, 3)
     await settle(hass)
     assert states(mqtt_mock) == []  # the old base topic is no longer served
+
+
+@pytest.mark.parametrize(
+    ("base", "before", "after"),
+    [
+        ("v1/demo/rgb", "PropNet lighting", "Show lighting"),
+        (
+            "v1/hall/rgb",
+            "PropNet lighting (v1/hall/rgb)",
+            "Show lighting (v1/hall/rgb)",
+        ),
+        ("v1/demo/rgb", "Hall DMX", "Hall DMX"),
+    ],
+)
+async def test_an_older_lighting_entry_is_called_show_lighting(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    base: str,
+    before: str,
+    after: str,
+) -> None:
+    """The integrations page names it as the device and the docs do; a chosen name stays."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=before,
+        unique_id=f"lighting:{base}",
+        data={"kind": "lighting", "base": base},
+        options=dict(LIGHTING_DEFAULTS),
+        version=1,
+        minor_version=1,
+    )
+    await start(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    assert (entry.title, entry.minor_version) == (after, 2)
 
 
 async def test_a_failing_reserve_save_is_retried(
@@ -757,8 +893,12 @@ async def test_a_set_up_that_fails_part_way_leaves_nothing_running(
 
     from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 
+    def propnet_threads() -> set[str]:
+        # Only ours: Home Assistant's executor may start a worker meanwhile.
+        return {t.name for t in threading.enumerate() if t.name.startswith("propnet")}
+
     stop_listeners = hass.bus.async_listeners().get(EVENT_HOMEASSISTANT_STOP, 0)
-    threads = {t.name for t in threading.enumerate()}
+    threads = propnet_threads()
     entry = lighting_entry(enttec_port=str(widget.link))
     entry.add_to_hass(hass)
     with patch(
@@ -771,7 +911,7 @@ async def test_a_set_up_that_fails_part_way_leaves_nothing_running(
     assert hass.bus.async_listeners().get(EVENT_HOMEASSISTANT_STOP, 0) == stop_listeners
     await hass.async_add_executor_job(
         wait_until,
-        lambda: {t.name for t in threading.enumerate()} <= threads,
+        lambda: propnet_threads() <= threads,
         5,
         "the Enttec thread ending",
     )

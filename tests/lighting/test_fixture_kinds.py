@@ -14,6 +14,7 @@ from custom_components.propnet.const import LIGHTING_DEFAULTS
 from tests.harness.procs import wait_until
 from tests.harness.pty_widget import PtyWidget
 
+from ..common import open_lighting_settings, sectioned
 from .test_coordinator import caught_up, lighting_entry, start
 
 RIG = """Main, 1, rgb
@@ -241,7 +242,7 @@ async def test_the_rig_is_set_up_in_the_options(
 ) -> None:
     """Fixture kinds, widgets and network outputs through the options form; mistakes explained."""
     entry = await start(hass, lighting_entry())
-    flow = await hass.config_entries.options.async_init(entry.entry_id)
+    flow = await open_lighting_settings(hass, entry.entry_id)
     answer = {**LIGHTING_DEFAULTS, "fixtures": RIG}
     for field, text, words in (
         ("fixtures", "Main, 1, rgb\nPar, 4, rgbw, 16bit", "only a dimmer channel"),
@@ -249,13 +250,13 @@ async def test_the_rig_is_set_up_in_the_options(
         ("network_outputs", "artnet multicast", "multicast is sACN's"),
     ):
         result = await hass.config_entries.options.async_configure(
-            flow["flow_id"], {**answer, field: text}
+            flow["flow_id"], sectioned({**answer, field: text})
         )
-        assert result["errors"] == {field: f"invalid_{INVALID[field]}"}
+        assert result["errors"] == {"base": f"invalid_{INVALID[field]}"}
         assert words in result["description_placeholders"]["error"]
     result = await hass.config_entries.options.async_configure(
         flow["flow_id"],
-        {**answer, "network_outputs": "sacn 127.0.0.1:9 priority=120"},
+        sectioned({**answer, "network_outputs": "sacn 127.0.0.1:9 priority=120"}),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()

@@ -133,7 +133,7 @@ def storm(show: Show, count: int = 10_000, exact: bool = True) -> dict[str, Any]
     ).wait_for_publish(5)
     show.wait_available("sensor.storm_prop_level", timeout=30)
     props_before = show.diagnostics("PropNet")["dropped"]["total"]
-    rejected_before = show.diagnostics("PropNet lighting")["stats"]["rejected"]
+    rejected_before = show.diagnostics("Show lighting")["stats"]["rejected"]
     show.probe(reset=True)
     latencies: list[float] = []
     stop = threading.Event()
@@ -173,7 +173,7 @@ def storm(show: Show, count: int = 10_000, exact: bool = True) -> dict[str, Any]
     stop.set()
     pinger.join(5)
     props_after = show.diagnostics("PropNet")["dropped"]["total"]
-    rejected_after = show.diagnostics("PropNet lighting")["stats"]["rejected"]
+    rejected_after = show.diagnostics("Show lighting")["stats"]["rejected"]
     probe = show.probe()
     # The test configuration logs PropNet at debug level; a user sees warnings.
     warnings = [
@@ -233,7 +233,7 @@ def load(show: Show, props: int, rgb_rate: int, seconds: float) -> dict[str, Any
         )
         c.publish(f"propnet/{prop_id}/availability", "online", qos=1, retain=True)
     show.wait_available(*(f"sensor.{p}_temperature" for p in ids[-3:]), timeout=120)
-    seq_before = show.diagnostics("PropNet lighting")["state"]["seq"]
+    seq_before = show.diagnostics("Show lighting")["state"]["seq"]
     rss_before = show.probe(reset=True)["rss_mib"]
     depths: list[int] = []
     started = time.monotonic()
@@ -257,20 +257,20 @@ def load(show: Show, props: int, rgb_rate: int, seconds: float) -> dict[str, Any
             )
             sent_rgb += 1
         if now >= next_sample:
-            depths.append(int(show.diagnostics("PropNet lighting")["queue_depth"]))
+            depths.append(int(show.diagnostics("Show lighting")["queue_depth"]))
             next_sample += 1
         time.sleep(0.002)
     expected_seq = seq_before + sent_rgb
 
     def applied() -> bool:
-        return int(show.diagnostics("PropNet lighting")["state"]["seq"]) >= expected_seq
+        return int(show.diagnostics("Show lighting")["state"]["seq"]) >= expected_seq
 
     wait_until(applied, 60, "every RGB command applied", 0.2)
     last = show.state(f"sensor.{ids[0]}_temperature").get("state")
     probe = show.probe()
     c.loop_stop()
     c.disconnect()
-    assert int(show.diagnostics("PropNet lighting")["state"]["seq"]) == expected_seq
+    assert int(show.diagnostics("Show lighting")["state"]["seq"]) == expected_seq
     assert last == str(tick), (last, tick)
     return {
         "props": props,
@@ -300,7 +300,7 @@ def broker_restart(show: Show, downtime: float = 3) -> dict[str, Any]:
     c.loop_stop()
     c.disconnect()
     wait_until(
-        lambda: show.diagnostics("PropNet lighting")["state"]["cmdId"] == cmd_id,
+        lambda: show.diagnostics("Show lighting")["state"]["cmdId"] == cmd_id,
         10,
         "the colour",
         0.1,
@@ -405,8 +405,7 @@ def enttec_replug(show: Show) -> dict[str, Any]:
     show.widget.unplug()
     wait_until(
         lambda: (
-            show.diagnostics("PropNet lighting")["outputs"].get("enttec")
-            == "disconnected"
+            show.diagnostics("Show lighting")["outputs"].get("enttec") == "disconnected"
         ),
         10,
         "the Enttec output to notice",
@@ -444,7 +443,7 @@ def ola_restart(show: Show) -> dict[str, Any] | None:
     ).wait_for_publish(5)
     wait_until(
         lambda: (
-            show.diagnostics("PropNet lighting")["outputs"].get("ola")
+            show.diagnostics("Show lighting")["outputs"].get("ola")
             not in (None, "connected")
         ),
         15,
@@ -474,12 +473,12 @@ def hass_restart(show: Show) -> dict[str, Any]:
         5
     )
     wait_until(
-        lambda: show.diagnostics("PropNet lighting")["state"]["cmdId"] == old_id,
+        lambda: show.diagnostics("Show lighting")["state"]["cmdId"] == old_id,
         10,
         "the command",
         0.1,
     )
-    seq = int(show.diagnostics("PropNet lighting")["state"]["seq"])
+    seq = int(show.diagnostics("Show lighting")["state"]["seq"])
     entities = sorted(show.propnet_entities())
     with Watcher(show.broker.port, "propnet/+/cmd", login=TESTER_LOGIN) as w:
         show.hass.restart()
@@ -487,13 +486,13 @@ def hass_restart(show: Show) -> dict[str, Any]:
         time.sleep(2)
         commands = [m for m in w.messages if not m.retain]
     after = sorted(show.propnet_entities())
-    state = show.diagnostics("PropNet lighting")["state"]
+    state = show.diagnostics("Show lighting")["state"]
     # A repeat of a command seen before the restart is still recognised.
     c.publish(
         "v1/demo/rgb/cmd", rgb_command(old_id, 200, 200, 200), qos=1
     ).wait_for_publish(5)
     time.sleep(1.5)
-    state_after_repeat = show.diagnostics("PropNet lighting")["state"]
+    state_after_repeat = show.diagnostics("Show lighting")["state"]
     c.loop_stop()
     c.disconnect()
     assert commands == [], [m.topic for m in commands]

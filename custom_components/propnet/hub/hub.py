@@ -33,6 +33,14 @@ from ..protocol.announce import (
     UnsupportedVersionError,
     parse_announce,
 )
+from ..protocol.cues import (
+    Cue,
+    ShowReport,
+    clock_message,
+    clock_topic,
+    load_parts,
+    parse_show_report,
+)
 from ..protocol.decode import ProtocolError
 from ..protocol.messages import (
     Ack,
@@ -48,6 +56,7 @@ from ..protocol.names import (
     TOPIC_AVAILABILITY,
     TOPIC_EVENT,
     TOPIC_LOG,
+    TOPIC_SHOW,
     TOPIC_STATUS,
     TOPIC_TELEMETRY,
     is_prop_id,
@@ -57,6 +66,7 @@ from ..protocol.names import (
 )
 from ..protocol.transfer import Release
 from ..protocol.values import parse_values
+from .clock import hub_clock
 from .commands import CommandBus
 from .drops import DropLog
 from .firmware import firmware_folder
@@ -133,7 +143,11 @@ class PropHub:
             TOPIC_EVENT: self._on_event,
             TOPIC_ACK: self._on_ack,
             TOPIC_LOG: self._on_log,
+            TOPIC_SHOW: self._on_show,
         }
+        self._show_listeners: list[Callable[[str, ShowReport], None]] = []
+
+        self._clock_offered = False
         assert set(self._handlers) == PROP_TOPICS
 
     # -- Set-up ---------------------------------------------------------------
@@ -323,6 +337,11 @@ class PropHub:
             LOGGER.warning("Prop %s announced %s", prop.id, warning)
         self.registries.clear_issues(prop.id, ("unsupported_version",))
         self.registries.check_duplicate(prop, announce)
+        if announce.show_cues is not None and not self._clock_offered:
+            self._clock_offered = True
+            self.hass.async_create_background_task(
+                self._async_offer_clock(), "propnet show clock", eager_start=True
+            )
         old = prop.announce
         prop.announce = announce
         device = self.registries.sync_device(prop)
@@ -499,6 +518,69 @@ class PropHub:
         self.logs.forget(prop_id)
         self.registries.clear_issues(prop_id)
 
+    # -- Shows ----------------------------------------------------------------------
+
+    async def _async_offer_clock(self) -> None:
+        """Open the time service and tell this prefix's props where it is (retained)."""
+        where = await hub_clock(self.hass).async_open()
+        if where is None:
+            self._clock_offered = False
+            return
+        await mqtt.async_publish(
+            self.hass,
+            clock_topic(self.prefix),
+            clock_message(*where),
+            qos=1,
+            retain=True,
+        )
+
+    def _on_show(self, prop: Prop, payload: bytes, retain: bool) -> None:
+        report = parse_show_report(payload)
+        prop.show = report
+        for listener in list(self._show_listeners):
+            listener(prop.id, report)
+
+    @callback
+    def async_add_show_listener(
+        self, listener: Callable[[str, ShowReport], None]
+    ) -> CALLBACK_TYPE:
+        """Call ``listener(prop_id, report)`` with each show report a prop sends."""
+        self._show_listeners.append(listener)
+        return lambda: self._show_listeners.remove(listener)
+
+    async def async_load_show(self, prop_id: str, show: str, cues: list[Cue]) -> None:
+        """Send a prop its cue list, in as many parts as it takes; raise on a refusal."""
+        prop = self.props.get(prop_id)
+        limit = (
+            None if prop is None or prop.announce is None else prop.announce.show_cues
+        )
+        if limit is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="no_shows",
+                translation_placeholders={"prop": prop.name if prop else prop_id},
+            )
+        if len(cues) > limit:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="too_many_cues",
+                translation_placeholders={
+                    "prop": prop.name if prop else prop_id,
+                    "count": str(len(cues)),
+                    "limit": str(limit),
+                },
+            )
+        for params in load_parts(show, cues):
+            await self.async_command(prop_id, "show_load", params=params)
+
+    async def async_start_show(
+        self, prop_id: str, at_us: int, from_ms: int = 0
+    ) -> None:
+        """Start a prop's loaded show so that position ``from_ms`` falls at hub time ``at_us``."""
+        await self.async_command(
+            prop_id, "show_start", params={"at": at_us, "from": from_ms}
+        )
+
     # -- Commands -----------------------------------------------------------------
 
     async def async_command(
@@ -538,4 +620,5 @@ class PropHub:
             "announce": None if prop.announce is None else asdict(prop.announce),
             "values": dict(prop.values),
             "log": self.logs.recent(prop_id),
+            "show": None if prop.show is None else asdict(prop.show),
         }

@@ -16,6 +16,7 @@ from homeassistant.helpers import (
 
 from ..const import DOMAIN, LOGGER
 from ..protocol.announce import Announce, EntitySpec
+from ..protocol.cues import ShowReport
 from ..protocol.names import is_prop_id
 
 # A MAC that changes back within this time means two props share one id.
@@ -43,6 +44,8 @@ class Prop:
     mac_changed_at: float | None = None
     # Times the prop came online: a firmware update waits for the next one.
     sessions: int = 0
+    # The prop's last show report.
+    show: ShowReport | None = None
 
     @property
     def name(self) -> str:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 
@@ -33,3 +37,19 @@ class LightingEntity(Entity):
         self.async_on_remove(
             self.coordinator.async_add_listener(self.async_write_ha_state, self.follows)
         )
+
+
+def without_stale[EntityT: Entity](
+    hass: HomeAssistant, entry_id: str, domain: str, entities: Sequence[EntityT]
+) -> Sequence[EntityT]:
+    """Return ``entities``, removing the entry's ``domain`` entities they no longer hold.
+
+    A fixture or an output taken out of the options takes its entities with
+    it, rather than leaving them unavailable for good.
+    """
+    keep = {entity.unique_id for entity in entities}
+    registry = er.async_get(hass)
+    for entry in er.async_entries_for_config_entry(registry, entry_id):
+        if entry.domain == domain and entry.unique_id not in keep:
+            registry.async_remove(entry.entity_id)
+    return entities

@@ -317,11 +317,24 @@ class Patch:
             self.sizes[fixture.universe] = max(
                 self.sizes.get(fixture.universe, 0), fixture.end
             )
+        # Channels a sequence sets over the fixtures' (the newest frame of
+        # each playing sequence), by owner and universe: (first, values).
+        self._layers: dict[str, dict[int, list[tuple[int, bytes]]]] = {}
 
     @property
     def universes(self) -> list[int]:
-        """Return the universes that have fixtures, in order."""
-        return sorted(self.sizes)
+        """Return the universes that have fixtures or a sequence's channels, in order."""
+        return sorted(
+            set(self.sizes).union(*(layer.keys() for layer in self._layers.values()))
+        )
+
+    def layer(self, owner: str, channels: dict[int, list[tuple[int, bytes]]]) -> None:
+        """Set ``owner``'s channels (0-based first channel, values) over the fixtures'."""
+        self._layers[owner] = channels
+
+    def clear_layer(self, owner: str) -> None:
+        """Take ``owner``'s channels away: the fixtures show again."""
+        self._layers.pop(owner, None)
 
     def level(self, name: str, now: float) -> Level:
         """Return what fixture ``name`` shows at ``now``."""
@@ -348,7 +361,13 @@ class Patch:
 
     def frame(self, now: float, universe: int = 1) -> bytes:
         """Return the channel values of one universe's patched range at ``now``."""
-        channels = bytearray(self.sizes.get(universe, 0))
+        over = [
+            part for layer in self._layers.values() for part in layer.get(universe, ())
+        ]
+        size = max(
+            [self.sizes.get(universe, 0)] + [first + len(v) for first, v in over]
+        )
+        channels = bytearray(size)
         for name, fixture in self.fixtures.items():
             if fixture.universe != universe:
                 continue
@@ -356,6 +375,8 @@ class Patch:
             channels[fixture.start - 1 : fixture.end] = bytes(
                 min(255, max(0, v)) for v in values
             )
+        for first, laid in over:
+            channels[first : first + len(laid)] = laid
         return bytes(channels)
 
     def frames(self, now: float) -> dict[int, bytes]:

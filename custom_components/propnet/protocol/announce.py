@@ -50,6 +50,8 @@ class EntitySpec:
     device_class: str | None = None
     category: str | None = None
     enabled: bool = True
+    # One of the entities PropNet names and translates itself (uptime, mode...).
+    translation_key: str | None = None
     # sensor
     unit: str | None = None
     state_class: str | None = None
@@ -99,6 +101,8 @@ class Announce:
     url: str | None = None
     # False when the prop has nothing to identify itself with (no LED, light or siren).
     identify: bool = True
+    # The most cues a show may hold on this prop; None: the prop runs no shows.
+    show_cues: int | None = None
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @cached_property
@@ -271,6 +275,11 @@ def _entity(
             " class here; ignored"
         )
         device_class = None
+    translation_key = f.text("translation_key")
+    if translation_key is not None and not is_entity_key(translation_key):
+        raise invalid(
+            f.at("translation_key"), f"{translation_key!r} is not a valid key"
+        )
     return EntitySpec(
         key=key,
         type=kind,
@@ -279,8 +288,23 @@ def _entity(
         device_class=device_class,
         category=f.choice("category", CATEGORIES),
         enabled=f.flag("enabled", default=True),
+        translation_key=translation_key,
         **TYPE_FIELDS[kind](f),
     )
+
+
+def _show(raw: object) -> int | None:
+    """Return the cue limit of a prop that runs shows (version 1 of the show part)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise invalid("show", "must be an object")
+    version, cues = raw.get("v"), raw.get("max_cues")
+    if version != 1:
+        raise invalid("show.v", "must be 1")
+    if not isinstance(cues, int) or isinstance(cues, bool) or not 1 <= cues <= 4096:
+        raise invalid("show.max_cues", "must be a whole number from 1 to 4096")
+    return cues
 
 
 def parse_announce(
@@ -338,5 +362,6 @@ def parse_announce(
         ip=f.text("ip"),
         url=f.text("url"),
         identify=f.flag("identify", default=True),
+        show_cues=_show(obj.get("show")),
         warnings=tuple(warnings),
     )

@@ -22,6 +22,7 @@ TOPIC_EVENT: Final = "event"
 TOPIC_CMD: Final = "cmd"
 TOPIC_ACK: Final = "ack"
 TOPIC_LOG: Final = "log"
+TOPIC_SHOW: Final = "show"
 
 PROP_TOPICS: Final = frozenset(
     {
@@ -32,6 +33,7 @@ PROP_TOPICS: Final = frozenset(
         TOPIC_EVENT,
         TOPIC_ACK,
         TOPIC_LOG,
+        TOPIC_SHOW,
     }
 )
 

@@ -222,10 +222,15 @@ class EnttecOutput:
                     port = None
                     self._set_status(Status.DISCONNECTED)
                     continue
+                changed = wanted != sent
                 sent, sent_at = wanted, now
                 self.frames_sent += 1
-                # The rate limit: no frame sooner than one interval after the last.
-                self._stop.wait(self.interval)
+                if changed:
+                    # The rate limit: no new look sooner than one interval
+                    # after the last. A refresh of the same look does not
+                    # hold back the next change (a cue's first frame leaves
+                    # at once; the widget keeps only the newest frame).
+                    self._stop.wait(self.interval)
                 continue
             self._wake.wait(max(0.0, min(self.refresh - (now - sent_at), self.refresh)))
             self._wake.clear()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 import logging
+import time
 from typing import Any, Final, override
 
 from pyartnet.base.base_node import BaseNode
@@ -172,9 +173,9 @@ class NetworkOutput:
     ) -> None:
         """Describe the output for the patch's ``universes``; run() sends."""
         self.target = target
-        self.universes = [
-            u for u in universes if not target.universes or u in target.universes
-        ]
+        # Universes the line names are sent even without fixtures: a
+        # sequence may fill them.
+        self.universes = list(target.universes) or universes
         self.status = NetworkStatus.STOPPED
         self.frames_set = 0
         self._on_status = on_status
@@ -217,11 +218,16 @@ class NetworkOutput:
         if node is None:
             return
         values = bytes(self._wanted.get(universe, b"")).ljust(UNIVERSE_SIZE, b"\x00")
-        channel = node.get_universe(self.target.wire_universe(universe)).get_channel(
-            "all"
-        )
-        channel.set_values(values[:UNIVERSE_SIZE])
+        wire = node.get_universe(self.target.wire_universe(universe))
+        wire.get_channel("all").set_values(values[:UNIVERSE_SIZE])
         self.frames_set += 1
+        # pyartnet sends a change from its own task, 10 ms to one frame
+        # later; a change after a quiet frame goes now, so a cue's first
+        # frame leaves at its instant. Faster changes keep pyartnet's cap.
+        if wire._data_changed and (  # noqa: SLF001 - pyartnet 2.0 has no public hook
+            time.monotonic() - wire._last_send >= 1 / self.target.fps  # noqa: SLF001
+        ):
+            wire.send_data()
 
     async def run(self) -> None:
         """Open the node and keep it open, until cancelled."""

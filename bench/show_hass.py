@@ -1,0 +1,327 @@
+"""Benchmark: a show played from its media player in a real Home Assistant (recorder on), idle and under bench.system's load.
+
+Three props run PropNet's firmware on the MicroPython unix port under
+libfaketime (seconds off, 100 to 200 ppm fast or slow) at a real-time
+priority, and keep the time of Home Assistant's own show clock, found from
+the retained message it publishes. The show file has 20 lid toggles per
+prop 100 ms apart, 20 light cues on a show lighting dimmer (Enttec DMX USB
+Pro on a pseudo-terminal, and sACN to a receiver of the sacn library) and
+20 ``mqtt.publish`` action cues, each 50 ms after a prop cue. It is played
+through ``media_player.media_play`` over the REST API. Everything is stamped
+outside Home Assistant on the machine's monotonic clock (Home Assistant's
+show clock too): each prop pin change, each DMX frame as the widget
+decodes it, each sACN packet, each action's MQTT message at a subscriber.
+Each run plays the show once with Home Assistant idle and once while the
+load of ``bench.system``'s load scenario runs: 100 props sending telemetry
+every second and 200 RGB commands a second into show lighting (which makes
+the RGB fixture change at 40 frames a second on the same outputs).
+
+    .venv/bin/python -m bench.show_hass --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+import json
+from pathlib import Path
+import queue
+import statistics
+import tempfile
+import threading
+import time
+
+from paho.mqtt import client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+import sacn
+
+from custom_components.propnet.protocol.commands import new_ulid
+from custom_components.propnet.protocol.timesync import hub_us
+from tests.harness.broker import Broker
+from tests.harness.demo import set_lighting_options
+from tests.harness.hass import REPO, Hass
+from tests.harness.procs import free_port, wait_until
+from tests.harness.pty_widget import PtyWidget
+from tests.harness.showroom import Room, firings, show_room
+from tests.harness.watcher import Watcher
+
+CUES, EVERY_MS, PROPS = 20, 100, 3
+PLAYER = "media_player.room_show"
+WASH = 4  # the dimmer's channel (demo fixtures: Main 1-3, Wash 4)
+ACTION_TOPIC = "bench/show/cue"
+LIGHT_AT_MS, ACTION_AT_MS = 20, 50
+
+
+def light_level(i: int) -> int:
+    """Return the dimmer level light cue ``i`` sets: every cue a new one."""
+    return 10 + (i * 37) % 240
+
+
+def show_file() -> str:
+    """Return the show: lid toggles on every prop, a dimmer cue and an action cue every 100 ms."""
+    lines = ["name: Room show", "lead: 0.5", "cues:"]
+    for i in range(CUES):
+        op = "turn_on" if i % 2 == 0 else "turn_off"
+        at = i * EVERY_MS / 1000
+        lines.extend(
+            f"  - {{at: {at}, prop: cue_{p}, {op}: lid}}" for p in range(PROPS)
+        )
+        lines.append(
+            f"  - {{at: {at + LIGHT_AT_MS / 1000}, light: Wash, brightness: {light_level(i)}}}"
+        )
+        lines.append(
+            f"  - {{at: {at + ACTION_AT_MS / 1000}, action: mqtt.publish,"
+            f" data: {{topic: {ACTION_TOPIC}, payload: '{i}'}}}}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+class SacnTimes:
+    """An sACN receiver of the sacn library: each packet's arrival and the dimmer's value."""
+
+    def __init__(self, port: int) -> None:
+        """Listen on loopback ``port`` for universe 1."""
+        self.packets: queue.Queue[tuple[float, int]] = queue.Queue()
+        self.receiver = sacn.sACNreceiver(bind_address="127.0.0.1", bind_port=port)
+        self.receiver.register_listener(
+            "universe",
+            lambda packet: self.packets.put(
+                (time.monotonic(), packet.dmxData[WASH - 1])
+            ),
+            universe=1,
+        )
+        self.receiver.start()
+
+    def drain(self) -> list[tuple[float, int]]:
+        """Return what arrived since the last drain."""
+        out: list[tuple[float, int]] = []
+        while True:
+            try:
+                out.append(self.packets.get_nowait())
+            except queue.Empty:
+                return out
+
+    def close(self) -> None:
+        """Stop listening."""
+        self.receiver.stop()
+
+
+def first_frames(seen: list[tuple[float, int]], start: int) -> tuple[list[int], int]:
+    """Return each light cue's first frame with its level minus its instant (us), and how many never came."""
+    out: list[int] = []
+    missed = 0
+    for i in range(CUES):
+        instant = start + (i * EVERY_MS + LIGHT_AT_MS) * 1000
+        near = [
+            round(t * 1e6) - instant
+            for t, value in seen
+            if value == light_level(i) and -5_000 <= round(t * 1e6) - instant <= 90_000
+        ]
+        if near:
+            out.append(min(near))
+        else:
+            missed += 1
+    return out, missed
+
+
+@contextmanager
+def load(port: int, props: int = 100, rgb_rate: int = 200) -> Iterator[None]:
+    """Keep Home Assistant busy as bench.system's load scenario does, while the block runs."""
+    c = mqtt.Client(CallbackAPIVersion.VERSION2)
+    c.connect("127.0.0.1", port)
+    c.loop_start()
+    ids = [f"load_{i:03d}" for i in range(props)]
+    for prop_id in ids:
+        announce = {
+            "v": 1,
+            "id": prop_id,
+            "name": f"Load {prop_id[-3:]}",
+            "entities": [{"key": "temperature", "type": "sensor", "unit": "°C"}],
+        }
+        c.publish(f"propnet/{prop_id}/announce", json.dumps(announce), 1, True)
+        c.publish(f"propnet/{prop_id}/availability", "online", 1, True)
+    stop = threading.Event()
+
+    def run() -> None:
+        started = time.monotonic()
+        sent, tick, next_telemetry = 0, 0, started
+        while not stop.is_set():
+            now = time.monotonic()
+            if now >= next_telemetry:
+                tick += 1
+                for prop_id in ids:
+                    c.publish(
+                        f"propnet/{prop_id}/telemetry",
+                        json.dumps({"temperature": tick}),
+                    )
+                next_telemetry += 1
+            while sent < int((now - started) * rgb_rate):
+                v = sent % 256
+                body = {
+                    "cmd_id": new_ulid(),
+                    "src": "bench",
+                    "r": v,
+                    "g": 255 - v,
+                    "b": 128,
+                }
+                c.publish("v1/demo/rgb/cmd", json.dumps(body), 1)
+                sent += 1
+            time.sleep(0.002)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        time.sleep(5)  # the load is on before the show starts
+        yield
+    finally:
+        stop.set()
+        thread.join(5)
+        c.loop_stop()
+        c.disconnect()
+
+
+def set_up_entries(hass: Hass, enttec: Path | None, network_outputs: str) -> None:
+    """Add PropNet for props and for show lighting through the UI's flows, with these outputs."""
+    for kind, step in (
+        ("props", {"prefix": "propnet"}),
+        ("lighting", {"base": "v1/demo/rgb"}),
+    ):
+        result = hass.config_flow("propnet", {"next_step_id": kind}, step)
+        assert result["type"] == "create_entry", result
+        if kind == "lighting":
+            set_lighting_options(
+                hass,
+                result["result"]["entry_id"],
+                enttec,
+                None,
+                network_outputs=network_outputs,
+            )
+
+
+class Outputs:
+    """What the show reaches outside Home Assistant: the DMX widget, the sACN receiver, the action subscriber."""
+
+    def __init__(
+        self, widget: PtyWidget, receiver: SacnTimes, actions: Watcher
+    ) -> None:
+        """Keep the three."""
+        self.widget = widget
+        self.receiver = receiver
+        self.actions = actions
+
+
+def play(hass: Hass, room: Room, outputs: Outputs) -> dict[str, list[int]]:
+    """Play the show once; return each kind of cue's lateness against its instant, in us."""
+    outputs.receiver.drain()
+    action_mark = outputs.actions.mark()
+    mark = room.watcher.mark()
+    hass.post("/api/services/media_player/media_play", {"entity_id": PLAYER})
+    start_cmd = room.watcher.wait_for(
+        "propnet/cue_0/cmd",
+        10,
+        since=mark,
+        match=lambda m: json.loads(m.payload)["action"] == "show_start",
+    )
+    start = json.loads(start_cmd.payload)["params"]["at"]
+    time.sleep(max(0.0, (start - hub_us()) / 1e6) + CUES * EVERY_MS / 1000 + 0.7)
+    got, missed = firings(room.stamps, start, CUES, EVERY_MS, PROPS)
+    enttec, enttec_missed = first_frames(
+        [(t, f[WASH]) for t, f in outputs.widget.received() if len(f) > WASH], start
+    )
+    network, network_missed = first_frames(outputs.receiver.drain(), start)
+    actions: list[int] = []
+    for seen in outputs.actions.messages[action_mark:]:
+        i = int(seen.payload)
+        actions.append(
+            round(seen.at * 1e6) - (start + (i * EVERY_MS + ACTION_AT_MS) * 1000)
+        )
+    lost = {
+        "prop": missed,
+        "enttec": enttec_missed,
+        "sacn": network_missed,
+        "action": CUES - len(actions),
+    }
+    if any(lost.values()):
+        print(f"  (cues not seen: {lost})")
+    wait_until(lambda: hass.states()[PLAYER]["state"] == "idle", 10, "the show to end")
+    return {"prop": got, "enttec": enttec, "sacn": network, "action": actions}
+
+
+def summary(values: list[int]) -> tuple[float, float, float]:
+    """Return p50, p99 and max of the absolute values, in ms."""
+    ordered = sorted(abs(v) for v in values) or [0]
+    pick = lambda share: ordered[min(len(ordered) - 1, int(share * len(ordered)))]  # noqa: E731
+    return pick(0.5) / 1000, pick(0.99) / 1000, ordered[-1] / 1000
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Play the show ``--runs`` times idle and loaded; print min / median / max."""
+    parser = argparse.ArgumentParser(prog="bench.show_hass", description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args(argv)
+    print(time.strftime("bench.show_hass, %Y-%m-%d %H:%M"))
+    results: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        broker = Broker(folder / "broker").start()
+        hass = Hass(folder / "hass", REPO / ".run" / "cache").prepare().start()
+        widget = PtyWidget(folder / "usb-ENTTEC_DMX_USB_PRO_EN777-if00-port0")
+        port = free_port()
+        receiver = SacnTimes(port)
+        actions = Watcher(broker.port, ACTION_TOPIC)
+        outputs = Outputs(widget, receiver, actions)
+        try:
+            hass.ensure_mqtt(broker.host, broker.port)
+            set_up_entries(hass, widget.link, f"sacn 127.0.0.1:{port} universes=1")
+            shows = hass.config / "propnet" / "shows"
+            shows.mkdir(parents=True, exist_ok=True)
+            (shows / "room.yaml").write_text(show_file())
+            hass.post("/api/services/propnet/reload_shows", {})
+            (folder / "props").mkdir()
+            with show_room(folder / "props", broker.port, None, count=PROPS) as room:
+                wait_until(
+                    lambda: (
+                        (hass.states().get(PLAYER) or {})
+                        .get("attributes", {})
+                        .get("not_ready")
+                        == {}
+                    ),
+                    60,
+                    "the show to be ready",
+                )
+                for _ in range(args.runs):
+                    for mode in ("idle", "loaded"):
+                        if mode == "idle":
+                            got = play(hass, room, outputs)
+                        else:
+                            with load(broker.port):
+                                got = play(hass, room, outputs)
+                        for kind, values in got.items():
+                            results.setdefault((mode, kind), []).append(summary(values))
+        finally:
+            actions.close()
+            receiver.close()
+            widget.close()
+            hass.stop()
+            broker.stop()
+    labels = {
+        "prop": "prop cue skew",
+        "enttec": "light cue -> first Enttec frame",
+        "sacn": "light cue -> first sACN packet",
+        "action": "action cue -> its MQTT message",
+    }
+    for (mode, kind), runs in results.items():
+        parts = []
+        for i, label in enumerate(("p50", "p99", "max")):
+            column = [r[i] for r in runs]
+            parts.append(
+                f"{label} {min(column):.2f} / {statistics.median(column):.2f} / {max(column):.2f}"
+            )
+        print(f"  Home Assistant {mode}, {labels[kind]}: " + ", ".join(parts) + " ms")
+    print(f"reproduce: .venv/bin/python -m bench.show_hass --runs {args.runs}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Shows: the show files and the runner, without Home Assistant."""
