@@ -40,6 +40,7 @@ from .show.compile import ShowError, load_show
 from .show.cycle import HauntCycle
 from .show.model import ActionCue, LightCue, SequenceCue, Show, Trigger
 from .show.runner import Runner
+from .show.timer import PreciseTimer
 
 FOLDER: Final = ("propnet", "shows")
 # How often the show folder is looked at for files saved, added or removed.
@@ -305,6 +306,8 @@ class ShowLibrary:
         self.targets = HubTargets(hass, hub)
         self.folder = Path(hass.config.path(*FOLDER))
         self.runners: dict[str, Runner] = {}
+        # One timerfd wakes every show's cues and frames at their instant.
+        self.timer = PreciseTimer()
         self.cycles: dict[str, HauntCycle] = {}
         self._unfollow: dict[str, Callable[[], None]] = {}
         self.problems: dict[str, str] = {}
@@ -350,7 +353,9 @@ class ShowLibrary:
                 del self.runners[name]
         for name, show in shows.items():
             if name not in self.runners:
-                self.runners[name] = Runner(show, self.targets)
+                self.runners[name] = Runner(
+                    show, self.targets, sleep_until=self.timer.sleep_until
+                )
                 if show.cycle is not None:
                     self._add_cycle(name, self.runners[name])
         for name in set(self.problems) - set(problems):
@@ -374,7 +379,13 @@ class ShowLibrary:
         plan = runner.show.cycle
         assert plan is not None
         idle = (
-            Runner(plan.idle, self.targets, loop=True, hub_timed=True)
+            Runner(
+                plan.idle,
+                self.targets,
+                loop=True,
+                hub_timed=True,
+                sleep_until=self.timer.sleep_until,
+            )
             if plan.idle is not None
             else None
         )
@@ -435,6 +446,7 @@ class ShowLibrary:
             self._drop_cycle(name)
         for runner in self.runners.values():
             runner.close()
+        self.timer.close()
 
 
 async def _trigger(cycle: HauntCycle) -> None:

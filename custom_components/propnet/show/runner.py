@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from ..protocol.cues import Cue
 from ..protocol.timesync import hub_us
 from .model import ActionCue, LightCue, SequenceCue, Show
+from .timer import SleepUntil, loop_sleep_until
 
 LOGGER = logging.getLogger(__name__)
 END_GRACE_MS = 250
@@ -101,16 +102,19 @@ class Runner:
         *,
         loop: bool = False,
         hub_timed: bool = False,
+        sleep_until: SleepUntil | None = None,
     ) -> None:
         """Run ``show`` on ``targets``.
 
         ``loop`` starts it again at its end until stopped (an idle loop);
         ``hub_timed`` has the hub send every prop cue as a command, leaving
-        the props' own cue lists to the main show.
+        the props' own cue lists to the main show. ``sleep_until`` waits for
+        an instant of ``now``'s clock (asyncio's timers unless given).
         """
         self.show = show
         self.targets = targets
         self.now = now
+        self.sleep_until = sleep_until or loop_sleep_until(now)
         self.loop = loop
         self.hub_only = hub_timed
         self._listeners: list[Callable[[], None]] = []
@@ -297,9 +301,7 @@ class Runner:
     async def _fire(self, cues: list[_HubCue]) -> None:
         for item in cues:
             due_us = self.start_us + item.due_ms * 1000
-            wait = due_us - self.now()
-            if wait > 0:
-                await asyncio.sleep(wait / 1e6)
+            await self.sleep_until(due_us)
             late_ms = (self.now() - due_us) / 1000
             if late_ms > item.tolerance_ms:
                 self.skipped += 1
@@ -337,8 +339,7 @@ class Runner:
         frame = max(0, (from_ms - cue.at_ms) * 1000 // step_us)
         while frame < sequence.frame_count:
             due_us = origin_us + frame * step_us
-            if (wait := due_us - self.now()) > 0:
-                await asyncio.sleep(wait / 1e6)
+            await self.sleep_until(due_us)
             behind = (self.now() - due_us) // step_us
             if behind > 0:
                 # Its time is past: the frame of now is the one to show.
@@ -350,8 +351,7 @@ class Runner:
             frame += 1
         # The last frame holds for its step, then the fixtures show again.
         # (Paused, the frame stays; stop clears it.)
-        if (wait := origin_us + frame * step_us - self.now()) > 0:
-            await asyncio.sleep(wait / 1e6)
+        await self.sleep_until(origin_us + frame * step_us)
         self.targets.sequence_clear(owner)
 
     def _clear_sequences(self) -> None:
@@ -374,9 +374,7 @@ class Runner:
         # A prop's last cue may fire at the very end, and its tolerance later
         # still: the show is over once that has passed too.
         grace = 0 if self.hub_only else END_GRACE_MS
-        wait = self.start_us + (self.show.duration_ms + grace) * 1000 - self.now()
-        if wait > 0:
-            await asyncio.sleep(wait / 1e6)
+        await self.sleep_until(self.start_us + (self.show.duration_ms + grace) * 1000)
         self._tasks = [t for t in self._tasks if t is not asyncio.current_task()]
         if self.loop:
             async with self._lock:
