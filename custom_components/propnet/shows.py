@@ -157,7 +157,7 @@ class HubTargets:
             channels.setdefault(universe, []).append((first, frame[start:end]))
         for lighting in self._lightings()[:1]:
             lighting.universe.layer(owner, channels)
-            lighting.rig.wake()
+            lighting.rig.send_now()
 
     def _slices(self, cue: SequenceCue) -> list[tuple[int, int, int, int]]:
         # Worked out once per cue and kept: a frame is every 25 ms.

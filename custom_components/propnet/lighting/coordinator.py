@@ -389,8 +389,10 @@ class LightingCoordinator:
     def set_fixture(self, name: str, level: Level, transition: float = 0.0) -> None:
         """Fade a fixture other than the primary one."""
         self.universe.set(name, level, time.monotonic(), transition)
+        # The frame leaves now (a show's cue is timed to it); Home
+        # Assistant's state follows.
+        self.rig.send_now()
         self.store.async_delay_save(self._data, SAVE_DELAY)
-        self.rig.wake()
         self._notify(Change.LOOK)
 
     def diagnostics(self) -> dict[str, Any]:

@@ -84,6 +84,7 @@ class Rig:
         self._on_change = on_change
         self._tasks: list[asyncio.Task[None]] = []
         self._frame_wake = asyncio.Event()
+        self._last: dict[int, bytes] = {}
         self._ola_down_since: float | None = None
         self._ola_timer: asyncio.TimerHandle | None = None
 
@@ -310,6 +311,28 @@ class Rig:
                 translation_placeholders={"url": next(iter(self.olas.values())).url},
             )
 
+    def send_now(self) -> None:
+        """Render the universes and hand the changed ones to the outputs in this step.
+
+        A show's cue calls this at its instant, so its first frame does not
+        wait for the pump task's turn in the loop; the pump then carries on
+        any fade.
+        """
+        now = time.monotonic()
+        frames = self.universe.frames(now)
+        for universe, frame in frames.items():
+            if frame == self._last.get(universe):
+                continue
+            for enttec, shown in self.enttecs:
+                if shown == universe:
+                    enttec.update(frame)
+            if (ola := self.olas.get(universe)) is not None:
+                ola.update(frame)
+            for output in self.network:
+                output.update(universe, frame)
+        self._last = frames
+        self._frame_wake.set()
+
     async def _pump_frames(self) -> None:
         """Render the universes for the outputs: on each change, and every frame of a fade.
 
@@ -317,25 +340,13 @@ class Rig:
         every patched universe.
         """
         interval = 1.0 / FRAME_RATE
-        last: dict[int, bytes] = {}
         while True:
-            now = time.monotonic()
-            frames = self.universe.frames(now)
-            for universe, frame in frames.items():
-                if frame == last.get(universe):
-                    continue
-                for enttec, shown in self.enttecs:
-                    if shown == universe:
-                        enttec.update(frame)
-                if (ola := self.olas.get(universe)) is not None:
-                    ola.update(frame)
-                for output in self.network:
-                    output.update(universe, frame)
-            last = frames
-            if self.universe.fading(now):
+            self._frame_wake.clear()
+            self.send_now()
+            self._frame_wake.clear()
+            if self.universe.fading(time.monotonic()):
                 await asyncio.sleep(interval)
                 continue
-            self._frame_wake.clear()
             await self._frame_wake.wait()
 
     def diagnostics(self) -> dict[str, Any]:
