@@ -176,8 +176,10 @@ cycle:
 cues:
 {cues}
   - {{at: 0.5, light: Wash, brightness: 255}}
+  - {{at: 1, chase: [Left, Right], step: 0.1, times: 2}}
   - {{at: 1.5, light: Wash, brightness: 0}}
 """
+ROOM_FIXTURES = "Main, 1, rgb\nWash, 4, dimmer\nLeft, 5, dimmer\nRight, 6, dimmer"
 
 
 def test_motion_starts_the_room_show_its_lights_reach_the_outputs_and_the_cooldown_refuses(
@@ -199,6 +201,7 @@ def test_motion_starts_the_room_show_its_lights_reach_the_outputs_and_the_cooldo
             widget.link,
             None,
             network_outputs=f"sacn 127.0.0.1:{port} universes=1",
+            fixtures=ROOM_FIXTURES,
         )
         player = "media_player.haunt"
         put_show(real_hass, "haunt", HAUNT, player)
@@ -236,6 +239,23 @@ def test_motion_starts_the_room_show_its_lights_reach_the_outputs_and_the_cooldo
         due = (start + 500_000) / 1e6
         enttec = next(t for t, f in widget.received() if f[wash] == 255)
         assert -0.002 <= enttec - due <= 0.05, enttec - due
+        # The chase: Left, Right, Left, Right, each alone for its step.
+        left, right = 5, 6
+        alone: list[tuple[float, str]] = []
+        for t, f in widget.received():
+            # One frame may hold both while a step hands over (the next on
+            # and the last going back leave microseconds apart): not a step.
+            lit = {(True, False): "Left", (False, True): "Right"}.get(
+                (bool(f[left]), bool(f[right]))
+            )
+            if lit is not None and (not alone or alone[-1][1] != lit):
+                alone.append((t, lit))
+        assert [who for _, who in alone] == ["Left", "Right", "Left", "Right"], alone
+        for step, (t, _) in enumerate(alone):
+            chase_due = (start + 1_500_000 + step * 100_000) / 1e6
+            assert -0.002 <= t - chase_due <= 0.05, (step, t - chase_due)
+        last = widget.received()[-1][1]
+        assert (last[left], last[right]) == (0, 0), "both back after the chase"
         real_hass.wait_state(player, "idle", 10)
         real_hass.wait_state("sensor.haunt_cycle", "cooldown", 5)
         real_hass.post("/api/states/binary_sensor.haunt_motion", {"state": "on"})

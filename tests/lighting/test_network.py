@@ -163,6 +163,44 @@ async def test_sacn_unicast_reaches_a_receiver_with_universe_priority_and_rate(
         catcher.close()
 
 
+async def test_a_change_right_after_another_leaves_at_once_not_merged_into_the_next(
+    sockets: None,
+) -> None:
+    """Two changes back to back each reach the receiver as their own frame (a cue right after a change).
+
+    At 4 frames a second, with every send in the last half second counted
+    (the once-a-second refresh too), the two fit in the window and a third
+    is left to pyartnet's own task, which sends it after them. (The sacn
+    library's receiver hears changes only, so a refresh is not seen there.)
+    """
+    port = free_port()
+    catcher = SacnCatcher(port, universe=1)
+    (target,) = parse_network_outputs(f"sacn 127.0.0.1:{port} fps=4")
+    output = NetworkOutput(target, [1])
+    task = await run_output(output)
+    try:
+        # Half a second after the last frame (the refresh each second is
+        # one), and before the next: the window is empty.
+        assert output._node is not None
+        wire = output._node.get_universe(1)
+        # pyartnet has no event for a send: look every 10 ms.
+        while not 0.55 <= time.monotonic() - wire._last_send <= 0.85:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        while not catcher.packets.empty():
+            catcher.packets.get()
+        for level in (1, 2, 3):
+            output.update(1, bytes([level]))
+        seen: list[int] = []
+        while 3 not in seen:
+            _, packet = await asyncio.to_thread(catcher.packets.get, True, 5)
+            if not seen or seen[-1] != packet.dmxData[0]:
+                seen.append(packet.dmxData[0])
+        assert seen == [1, 2, 3]
+    finally:
+        task.cancel()
+        catcher.close()
+
+
 async def test_artnet_reaches_a_receiver_on_universe_zero(sockets: None) -> None:
     """The patch's universe 1 is Art-Net universe 0, as nodes count them."""
     port = free_port()

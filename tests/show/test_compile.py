@@ -124,6 +124,39 @@ def test_a_room_show_reads_as_written() -> None:
             5,
             "cues[0].fade: only for a light",
         ),
+        (
+            "cues:\n  - at: 0\n    chase: [Left]\n    step: 0.1\n",
+            3,
+            "cues[0].chase: must list two fixtures or more",
+        ),
+        (
+            "cues:\n  - at: 0\n    chase: [Left, Right]\n",
+            3,
+            "cues[0].step: a chase needs the seconds of each step",
+        ),
+        (
+            "cues:\n  - at: 0\n    chase: [Left, Right]\n    step: 0.01\n",
+            4,
+            "cues[0].step: at least 0.025 s (one frame)",
+        ),
+        (
+            (
+                "cues:\n  - at: 0\n    chase: [Left, Right]\n    step: 0.1\n"
+                "    times: 600\n"
+            ),
+            5,
+            "cues[0]: a chase runs at most 1000 steps, not 1200",
+        ),
+        (
+            "cues:\n  - at: 0\n    chase: [Left, Right]\n    step: 0.1\n    flash: 1\n",
+            5,
+            "cues[0].flash: a chase's steps are its step",
+        ),
+        (
+            "cues:\n  - at: 0\n    light: Par\n    brightness: 9\n    times: 2\n",
+            5,
+            "cues[0].times: only for a chase",
+        ),
         ("cues: []\ncycle:\n  cooldown: soon\n", 3, "cycle.cooldown: must be seconds"),
         (
             "cues: []\ncycle:\n  trigger: {to: 'on'}\n",
@@ -190,7 +223,7 @@ def test_a_haunt_room_reads_as_written() -> None:
     wash, strobe = show.light_cues
     assert (wash.at_ms, wash.rgb, wash.brightness, wash.fade_ms) == (0, None, 0, 2000)
     assert (strobe.at_ms, strobe.flash_ms, strobe.brightness) == (2500, 100, 255)
-    assert show.duration_ms == 2500
+    assert show.duration_ms == 2600  # the strobe is back at 2.6 s
     cycle = show.cycle
     assert cycle is not None
     assert cycle.trigger is not None
@@ -232,3 +265,24 @@ def test_the_shows_in_the_docs_load(path: Path) -> None:
     """The demo's room show (and any example) is a show the loader takes."""
     show = load_show(path.read_text(), path.name, path.stem)
     assert show.cues_of("coffin_jumper") or show.light_cues
+
+
+def test_a_chase_is_each_fixture_in_turn_for_one_step() -> None:
+    """Three lamps, 0.15 s a step, twice round: six flashes one after the other, each back after its step."""
+    show = load_show(
+        "cues:\n"
+        "  - {at: 1, chase: [Left, Middle, Right], step: 0.15, times: 2,"
+        " rgb: [255, 255, 255]}\n",
+        "room.yaml",
+        "room",
+    )
+    steps = [(c.at_ms, c.fixture, c.flash_ms, c.rgb) for c in show.light_cues]
+    assert steps == [
+        (1000, "Left", 150, (255, 255, 255)),
+        (1150, "Middle", 150, (255, 255, 255)),
+        (1300, "Right", 150, (255, 255, 255)),
+        (1450, "Left", 150, (255, 255, 255)),
+        (1600, "Middle", 150, (255, 255, 255)),
+        (1750, "Right", 150, (255, 255, 255)),
+    ]
+    assert show.duration_ms >= 1900

@@ -57,6 +57,10 @@ PROP_OPS: Final = {
 }
 SHOW_KEYS: Final = ("name", "cues", "duration", "restart", "lead", "cycle")
 LIGHT_KEYS: Final = ("rgb", "brightness", "fade", "flash")
+CHASE_KEYS: Final = ("step", "times")
+FRAME_MS: Final = 25  # show lighting's frame, the shortest a chase's step can be
+# A chase's steps are cues too: as many as a show may hold in all.
+MAX_CHASE_STEPS: Final = 1000
 SEQUENCE_KEYS: Final = ("universe", "channel")
 SEQUENCE_FILE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_. -]{0,127}\.fseq")
 AUDIO_FILE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_. -]{0,127}\.wav")
@@ -81,6 +85,8 @@ CUE_KEYS: Final = frozenset(
         "lead",
         "light",
         *LIGHT_KEYS,
+        "chase",
+        *CHASE_KEYS,
         "sequence",
         *SEQUENCE_KEYS,
         "jaw",
@@ -263,7 +269,9 @@ def _duration(reader: _Reader, node: yaml.Node | None, cues: Cues, label: str) -
     instants += [c.end_ms for c in sequences]
     last = max([*instants, 0])
     if node is None:
-        return last
+        # Left out, the show lasts until its last flash (a chase's last
+        # step) is over too.
+        return max([last, *(c.at_ms + c.flash_ms for c in lights)])
     given = reader.seconds(node, label)
     if given is None:
         return last
@@ -409,7 +417,7 @@ def _cue(reader: _Reader, node: yaml.Node, label: str, cues: Cues) -> None:
     prop_cues, action_cues, light_cues, sequence_cues = cues
     ops = [k for k in fields if k in PROP_OPS]
     where = reader.where(node)
-    kinds = [k for k in ("prop", "action", "light", "sequence") if k in fields]
+    kinds = [k for k in ("prop", "action", "light", "chase", "sequence") if k in fields]
     if len(kinds) > 1:
         reader.error(
             node,
@@ -418,8 +426,12 @@ def _cue(reader: _Reader, node: yaml.Node, label: str, cues: Cues) -> None:
         )
         return
     lighting = [k for k in LIGHT_KEYS if k in fields]
-    if "light" not in fields and lighting:
+    if "light" not in fields and "chase" not in fields and lighting:
         reader.error(fields[lighting[0]], f"{label}.{lighting[0]}: only for a light")
+        return
+    chasing = [k for k in CHASE_KEYS if k in fields]
+    if "chase" not in fields and chasing:
+        reader.error(fields[chasing[0]], f"{label}.{chasing[0]}: only for a chase")
         return
     placing = [k for k in SEQUENCE_KEYS if k in fields]
     if "sequence" not in fields and placing:
@@ -435,6 +447,15 @@ def _cue(reader: _Reader, node: yaml.Node, label: str, cues: Cues) -> None:
             )
         ):
             sequence_cues.append(played)
+        return
+    if "chase" in fields:
+        if ops:
+            reader.error(fields[ops[0]], f"{label}.{ops[0]}: not for a chase")
+            return
+        if at is not None:
+            light_cues += _chase(
+                reader, fields, label, at=at, tolerance=tolerance, where=where
+            )
         return
     if "light" in fields:
         if ops:
@@ -673,19 +694,10 @@ def _sequence_cue(
     )
 
 
-def _light_cue(
-    reader: _Reader,
-    fields: dict[str, yaml.Node],
-    label: str,
-    *,
-    at: int,
-    tolerance: int,
-    where: Where,
-) -> LightCue | None:
-    fixture = reader.value(fields["light"])
-    if not isinstance(fixture, str) or not 1 <= len(fixture) <= 64:
-        reader.error(fields["light"], f"{label}.light: must be a fixture's name")
-        return None
+def _colour(
+    reader: _Reader, fields: dict[str, yaml.Node], label: str
+) -> tuple[bool, tuple[int, int, int] | None, int | None]:
+    """Return (ok, rgb, brightness) of a light or chase cue."""
     ok = True
     rgb = None
     if "rgb" in fields:
@@ -712,6 +724,30 @@ def _light_cue(
         else:
             reader.error(fields["brightness"], f"{label}.brightness: must be 0-255")
             ok = False
+    return ok, rgb, brightness
+
+
+def _fixture(reader: _Reader, node: yaml.Node, label: str) -> str | None:
+    fixture = reader.value(node)
+    if not isinstance(fixture, str) or not 1 <= len(fixture) <= 64:
+        reader.error(node, f"{label}: must be a fixture's name")
+        return None
+    return fixture
+
+
+def _light_cue(
+    reader: _Reader,
+    fields: dict[str, yaml.Node],
+    label: str,
+    *,
+    at: int,
+    tolerance: int,
+    where: Where,
+) -> LightCue | None:
+    fixture = _fixture(reader, fields["light"], f"{label}.light")
+    ok, rgb, brightness = _colour(reader, fields, label)
+    if fixture is None:
+        return None
     if rgb is None and brightness is None:
         reader.error(fields["light"], f"{label}: a light cue needs rgb or brightness")
         ok = False
@@ -728,6 +764,72 @@ def _light_cue(
     if not ok:
         return None
     return LightCue(at, fixture, rgb, brightness, fade, flash, tolerance, where)
+
+
+def _chase(
+    reader: _Reader,
+    fields: dict[str, yaml.Node],
+    label: str,
+    *,
+    at: int,
+    tolerance: int,
+    where: Where,
+) -> list[LightCue]:
+    """Return a chase as its steps: each fixture in turn on for one step, then back."""
+    for key in ("fade", "flash"):
+        if key in fields:
+            reader.error(fields[key], f"{label}.{key}: a chase's steps are its step")
+            return []
+    node = fields["chase"]
+    if not isinstance(node, yaml.SequenceNode) or len(node.value) < 2:
+        reader.error(node, f"{label}.chase: must list two fixtures or more")
+        return []
+    fixtures = [
+        _fixture(reader, item, f"{label}.chase[{index}]")
+        for index, item in enumerate(node.value)
+    ]
+    ok, rgb, brightness = _colour(reader, fields, label)
+    if "step" not in fields:
+        reader.error(node, f"{label}.step: a chase needs the seconds of each step")
+        return []
+    step = reader.seconds(fields["step"], f"{label}.step", 60)
+    if step is not None and step < FRAME_MS:
+        reader.error(
+            fields["step"], f"{label}.step: at least {FRAME_MS / 1000:g} s (one frame)"
+        )
+        step = None
+    times = 1
+    if "times" in fields:
+        raw = reader.value(fields["times"])
+        if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 1:
+            times = raw
+        else:
+            reader.error(
+                fields["times"], f"{label}.times: must be a whole number, 1 or more"
+            )
+            ok = False
+    if step is None or not ok or None in fixtures:
+        return []
+    steps = times * len(fixtures)
+    if steps > MAX_CHASE_STEPS:
+        reader.error(
+            fields.get("times", node),
+            f"{label}: a chase runs at most {MAX_CHASE_STEPS} steps, not {steps}",
+        )
+        return []
+    return [
+        LightCue(
+            at + index * step,
+            fixtures[index % len(fixtures)] or "",
+            rgb,
+            brightness,
+            0,
+            step,
+            tolerance,
+            where,
+        )
+        for index in range(steps)
+    ]
 
 
 def _action_cue(

@@ -22,6 +22,8 @@ LABEL_SEND_DMX: Final = 6
 # Reopening a missing port costs nothing; a short ceiling means a widget that
 # is plugged back in shows the show again within about a second.
 MAX_BACKOFF: Final = 1.0
+# Changes that may leave back to back before the frame-rate cap holds the next.
+BURST: Final = 2.0
 LABEL_GET_SERIAL: Final = 10
 MIN_CHANNELS: Final = 24
 MAX_CHANNELS: Final = 512
@@ -105,7 +107,7 @@ class EnttecOutput:
 
     ``update`` may be called from the event loop at any rate: it only stores
     the newest channels. A worker thread does all serial I/O: it sends at
-    most ``fps`` frames a second, skips frames equal to the last one sent
+    most ``fps`` changes a second on average (two may go back to back), skips frames equal to the last one sent
     but re-sends it every ``refresh`` seconds, confirms the widget is a Pro
     by asking its serial number, and after an unplug reopens the port with
     backoff and replays the last frame.
@@ -184,6 +186,11 @@ class EnttecOutput:
         port: serial.Serial | None = None
         sent: bytes | None = None
         sent_at = 0.0
+        # The rate limit is a bucket of BURST frames filled at fps: changes
+        # average at most fps, and a change right after another (a cue's
+        # frame, a flash going back) still leaves at once. A refresh of the
+        # same look takes nothing from it.
+        tokens, filled_at = BURST, time.monotonic()
         while not self._stop.is_set():
             if port is None:
                 self._set_status(Status.CONNECTING)
@@ -211,7 +218,14 @@ class EnttecOutput:
             with self._lock:
                 wanted = self._wanted
             now = time.monotonic()
-            if wanted != sent or now - sent_at >= self.refresh:
+            changed = wanted != sent
+            if changed:
+                tokens = min(BURST, tokens + (now - filled_at) / self.interval)
+                filled_at = now
+                if tokens < 1:
+                    self._stop.wait((1 - tokens) * self.interval)
+                    continue
+            if changed or now - sent_at >= self.refresh:
                 try:
                     port.write(dmx_frame(wanted))
                     port.flush()
@@ -222,15 +236,10 @@ class EnttecOutput:
                     port = None
                     self._set_status(Status.DISCONNECTED)
                     continue
-                changed = wanted != sent
                 sent, sent_at = wanted, now
                 self.frames_sent += 1
                 if changed:
-                    # The rate limit: no new look sooner than one interval
-                    # after the last. A refresh of the same look does not
-                    # hold back the next change (a cue's first frame leaves
-                    # at once; the widget keeps only the newest frame).
-                    self._stop.wait(self.interval)
+                    tokens -= 1
                 continue
             self._wake.wait(max(0.0, min(self.refresh - (now - sent_at), self.refresh)))
             self._wake.clear()

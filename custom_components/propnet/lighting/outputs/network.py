@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -25,6 +26,8 @@ DEFAULT_PRIORITY: Final = 100
 # Unchanged frames are sent again this often, so a node that restarts or
 # joins late shows the look (sACN receivers also time a source out at 2.5 s).
 REFRESH: Final = 1.0
+# Changes of one universe that may leave back to back before the cap holds the next.
+BURST: Final = 2
 # The byte of an sACN data packet's framing layer that holds its priority.
 _PRIORITY_AT: Final = 70
 _DATA_PACKET: Final = b"\x00\x00\x00\x02"
@@ -180,6 +183,7 @@ class NetworkOutput:
         self.frames_set = 0
         self._on_status = on_status
         self._wanted: dict[int, bytes] = {}
+        self._sends: dict[int, deque[float]] = {}
         self._node: BaseNode[Any] | None = None
 
     def _set_status(self, status: NetworkStatus) -> None:
@@ -222,12 +226,20 @@ class NetworkOutput:
         wire.get_channel("all").set_values(values[:UNIVERSE_SIZE])
         self.frames_set += 1
         # pyartnet sends a change from its own task, 10 ms to one frame
-        # later; a change after a quiet frame goes now, so a cue's first
-        # frame leaves at its instant. Faster changes keep pyartnet's cap.
-        if wire._data_changed and (  # noqa: SLF001 - pyartnet 2.0 has no public hook
-            time.monotonic() - wire._last_send >= 1 / self.target.fps  # noqa: SLF001
-        ):
+        # later. A change goes now if the universe has had fewer than BURST
+        # frames in the last BURST frame times (whoever sent them), so a
+        # cue's first frame leaves at its instant even right after another
+        # change; a steady stream of changes keeps pyartnet's cap.
+        if not wire._data_changed:  # noqa: SLF001 - pyartnet 2.0 has no public hook
+            return
+        sends = self._sends.setdefault(universe, deque(maxlen=BURST))
+        last = wire._last_send  # noqa: SLF001
+        if last and (not sends or sends[-1] != last):
+            sends.append(last)  # a frame pyartnet sent since
+        now = time.monotonic()
+        if len(sends) < BURST or now - sends[0] >= BURST / self.target.fps:
             wire.send_data()
+            sends.append(wire._last_send)  # noqa: SLF001
 
     async def run(self) -> None:
         """Open the node and keep it open, until cancelled."""
