@@ -172,6 +172,12 @@ class ShowPlayer(ShowEntity, MediaPlayerEntity):
             # Props without a show clock (older firmware): their cues are
             # commands Home Assistant sends at the instant, as Wi-Fi allows.
             "not_synced": self._ready[1],
+            # Actions with ``lead: measured``: how early each is called now.
+            "measured_leads_ms": {
+                cue.measure_key: runner.targets.lead_ms(cue)
+                for cue in runner.show.action_cues
+                if cue.measured
+            },
         }
 
     async def async_media_play(self) -> None:

@@ -11,6 +11,7 @@ Home Assistant's backups, and so are the shows.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -38,6 +39,7 @@ from .protocol.cues import Cue
 from .protocol.names import DEFAULT_PREFIX
 from .show.compile import ShowError, load_show
 from .show.cycle import HauntCycle
+from .show.leads import Leads
 from .show.model import ActionCue, LightCue, SequenceCue, Show, Trigger
 from .show.runner import Runner
 from .show.timer import PreciseTimer
@@ -45,6 +47,8 @@ from .show.timer import PreciseTimer
 FOLDER: Final = ("propnet", "shows")
 # How often the show folder is looked at for files saved, added or removed.
 WATCH_INTERVAL: Final = timedelta(seconds=5)
+# How long a measured action may take to show before it counts as no measure.
+MEASURE_TIMEOUT: Final = 10.0
 # What the folder held: each file's name, modification time and size.
 type Fingerprint = tuple[tuple[str, int, int], ...]
 DATA_SHOWS: HassKey[dict[str, ShowLibrary]] = HassKey(f"{DOMAIN}_shows")
@@ -60,6 +64,7 @@ class HubTargets:
         """Act through ``hub`` and ``hass``."""
         self.hass = hass
         self.hub = hub
+        self.leads = Leads()
         self._sliced: dict[
             int, tuple[SequenceCue, list[tuple[int, int, int, int]]]
         ] = {}
@@ -119,10 +124,60 @@ class HubTargets:
             )
 
     async def call(self, cue: ActionCue) -> None:
-        """Call a Home Assistant action without waiting for it to finish."""
-        await self.hass.services.async_call(
-            cue.domain, cue.service, cue.data, blocking=False, target=cue.target or None
-        )
+        """Call a Home Assistant action; for a measured lead, time it to its effect.
+
+        The effect is the first state change of an entity the action targets
+        (a light reporting it is on); an action without entities (a script,
+        ``mqtt.publish``) is timed until it returns.
+        """
+        if not cue.measured:
+            await self.hass.services.async_call(
+                cue.domain,
+                cue.service,
+                cue.data,
+                blocking=False,
+                target=cue.target or None,
+            )
+            return
+        entities = cue.target.get("entity_id") or []
+        if isinstance(entities, str):
+            entities = [entities]
+        began = time.monotonic()
+        if not entities:
+            await self.hass.services.async_call(
+                cue.domain, cue.service, cue.data, blocking=True, target=None
+            )
+            self.leads.add(cue.measure_key, (time.monotonic() - began) * 1000)
+            return
+        changed = self.hass.loop.create_future()
+
+        @callback
+        def on_change(_event: Event[EventStateChangedData]) -> None:
+            if not changed.done():
+                changed.set_result(time.monotonic())
+
+        unsubscribe = async_track_state_change_event(self.hass, entities, on_change)
+        try:
+            await self.hass.services.async_call(
+                cue.domain, cue.service, cue.data, blocking=False, target=cue.target
+            )
+            try:
+                async with asyncio.timeout(MEASURE_TIMEOUT):
+                    seen = await changed
+            except TimeoutError:
+                # Nothing changed (it was already so, or the device is
+                # silent): no measure, and the lead stays what it was.
+                self.leads.timeouts += 1
+                return
+            self.leads.add(cue.measure_key, (seen - began) * 1000)
+        finally:
+            unsubscribe()
+
+    def lead_ms(self, cue: ActionCue) -> int:
+        """Return the action's measured lead (the show's own until measured)."""
+        if not cue.measured:
+            return cue.lead_ms
+        return self.leads.lead_ms(cue.measure_key, cue.lead_ms)
 
     def _lighting(self, fixture: str) -> LightingCoordinator | None:
         for entry in self.hass.config_entries.async_entries(DOMAIN):

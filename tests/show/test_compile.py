@@ -157,6 +157,11 @@ def test_a_room_show_reads_as_written() -> None:
             5,
             "cues[0].times: only for a chase",
         ),
+        (
+            "cues:\n  - at: 0\n    action: light.turn_on\n    lead: soon\n",
+            4,
+            "cues[0].lead (seconds, or measured): must be seconds",
+        ),
         ("cues: []\ncycle:\n  cooldown: soon\n", 3, "cycle.cooldown: must be seconds"),
         (
             "cues: []\ncycle:\n  trigger: {to: 'on'}\n",
@@ -286,3 +291,17 @@ def test_a_chase_is_each_fixture_in_turn_for_one_step() -> None:
         (1750, "Right", 150, (255, 255, 255)),
     ]
     assert show.duration_ms >= 1900
+
+
+def test_an_action_may_have_its_lead_measured() -> None:
+    """``lead: measured`` marks the cue; its lead is 0 until PropNet has timed it, kept by action and entities."""
+    show = load_show(
+        "cues:\n"
+        "  - {at: 1, action: light.turn_on, lead: measured,"
+        " target: {entity_id: [light.b, light.a]}}\n",
+        "room.yaml",
+        "room",
+    )
+    (cue,) = show.action_cues
+    assert (cue.measured, cue.lead_ms) == (True, 0)
+    assert cue.measure_key == "light.turn_on light.a light.b"

@@ -62,6 +62,10 @@ class Targets:
         """Record an action."""
         self.log.append(("call", cue.domain, cue.service, now_us()))
 
+    def lead_ms(self, cue: ActionCue) -> int:
+        """Return the show's own lead (nothing measured here)."""
+        return cue.lead_ms
+
     def light(self, show: str, cue: LightCue) -> None:
         """Record a light cue as the fixture is set."""
         self.log.append(("light", cue.fixture, cue.rgb, cue.brightness, now_us()))

@@ -858,8 +858,17 @@ def _action_cue(
             return
         parts[part] = raw
     lead = DEFAULT_LEAD_MS
+    measured = False
     if "lead" in fields:
-        lead = reader.seconds(fields["lead"], f"{label}.lead", 10) or 0
+        if reader.value(fields["lead"]) == "measured":
+            measured = True
+        else:
+            lead = (
+                reader.seconds(
+                    fields["lead"], f"{label}.lead (seconds, or measured)", 10
+                )
+                or 0
+            )
     if at is None:
         return
     out.append(
@@ -872,5 +881,6 @@ def _action_cue(
             lead_ms=lead,
             tolerance_ms=tolerance,
             where=where,
+            measured=measured,
         )
     )

@@ -41,7 +41,7 @@ class PropCue:
 
 @dataclass(frozen=True, slots=True)
 class ActionCue:
-    """Any Home Assistant action, called ``lead_ms`` before its instant."""
+    """Any Home Assistant action, called ``lead_ms`` before its instant (or as long before as it was measured to take)."""
 
     at_ms: int
     domain: str
@@ -51,6 +51,15 @@ class ActionCue:
     lead_ms: int
     tolerance_ms: int
     where: Where
+    measured: bool = False  # lead: measured; lead_ms is the lead until a measure
+
+    @property
+    def measure_key(self) -> str:
+        """Return what a measured lead is kept under: the action and its entities."""
+        entities = self.target.get("entity_id", ())
+        if isinstance(entities, str):
+            entities = [entities]
+        return " ".join([f"{self.domain}.{self.service}", *sorted(map(str, entities))])
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,7 +50,10 @@ class Targets(Protocol):
         """Carry out one cue on the prop now, as a command."""
 
     async def call(self, cue: ActionCue) -> None:
-        """Call one Home Assistant action now."""
+        """Call one Home Assistant action now (timing it, for a measured lead)."""
+
+    def lead_ms(self, cue: ActionCue) -> int:
+        """Return how long before its instant to call the action: measured, or the show's."""
 
     def light(self, show: str, cue: LightCue) -> None:
         """Set a show lighting fixture now (raises if it cannot)."""
@@ -273,7 +276,16 @@ class Runner:
             for c in show.prop_cues
             if c.prop in self.hub_timed and c.at_ms >= from_ms
         ] + [
-            _HubCue(c.at_ms - c.lead_ms, c.tolerance_ms, None, None, c)
+            # No earlier than the start's own lead allows (a measured lead
+            # may be longer than the cue is from the start).
+            _HubCue(
+                c.at_ms
+                - min(self.targets.lead_ms(c), c.at_ms - from_ms + show.lead_ms),
+                c.tolerance_ms,
+                None,
+                None,
+                c,
+            )
             for c in show.action_cues
             if c.at_ms >= from_ms
         ]
