@@ -16,7 +16,13 @@ load of ``bench.system``'s load scenario runs: 100 props sending telemetry
 every second and 200 RGB commands a second into show lighting (which makes
 the RGB fixture change at 40 frames a second on the same outputs).
 
+With ``--soak-minutes N`` a 30 s show of the same kinds (100 cues each,
+300 ms apart) then loops for N minutes in the same Home Assistant, one line
+a minute: lateness of each kind, loop lag (websocket pings, as
+bench.show_scale probes it), resident memory and cues lost.
+
     .venv/bin/python -m bench.show_hass --runs 3
+    .venv/bin/python -m bench.show_hass --runs 1 --soak-minutes 60
 """
 
 from __future__ import annotations
@@ -46,7 +52,10 @@ from tests.harness.pty_widget import PtyWidget
 from tests.harness.showroom import Room, firings, show_room
 from tests.harness.watcher import Watcher
 
+from .probes import LagProbe, percentiles, rss_kb
+
 CUES, EVERY_MS, PROPS = 20, 100, 3
+SOAK_CUES, SOAK_EVERY_MS = 100, 300  # the soak's show: 30 s
 PLAYER = "media_player.room_show"
 WASH = 4  # the dimmer's channel (demo fixtures: Main 1-3, Wash 4)
 ACTION_TOPIC = "bench/show/cue"
@@ -58,12 +67,12 @@ def light_level(i: int) -> int:
     return 10 + (i * 37) % 240
 
 
-def show_file() -> str:
-    """Return the show: lid toggles on every prop, a dimmer cue and an action cue every 100 ms."""
+def show_file(cues: int = CUES, every_ms: int = EVERY_MS) -> str:
+    """Return the show: lid toggles on every prop, a dimmer cue and an action cue every ``every_ms``."""
     lines = ["name: Room show", "lead: 0.5", "cues:"]
-    for i in range(CUES):
+    for i in range(cues):
         op = "turn_on" if i % 2 == 0 else "turn_off"
-        at = i * EVERY_MS / 1000
+        at = i * every_ms / 1000
         lines.extend(
             f"  - {{at: {at}, prop: cue_{p}, {op}: lid}}" for p in range(PROPS)
         )
@@ -107,12 +116,17 @@ class SacnTimes:
         self.receiver.stop()
 
 
-def first_frames(seen: list[tuple[float, int]], start: int) -> tuple[list[int], int]:
+def first_frames(
+    seen: list[tuple[float, int]],
+    start: int,
+    cues: int = CUES,
+    every_ms: int = EVERY_MS,
+) -> tuple[list[int], int]:
     """Return each light cue's first frame with its level minus its instant (us), and how many never came."""
     out: list[int] = []
     missed = 0
-    for i in range(CUES):
-        instant = start + (i * EVERY_MS + LIGHT_AT_MS) * 1000
+    for i in range(cues):
+        instant = start + (i * every_ms + LIGHT_AT_MS) * 1000
         near = [
             round(t * 1e6) - instant
             for t, value in seen
@@ -211,7 +225,13 @@ class Outputs:
         self.actions = actions
 
 
-def play(hass: Hass, room: Room, outputs: Outputs) -> dict[str, list[int]]:
+def play(
+    hass: Hass,
+    room: Room,
+    outputs: Outputs,
+    cues: int = CUES,
+    every_ms: int = EVERY_MS,
+) -> dict[str, list[int]]:
     """Play the show once; return each kind of cue's lateness against its instant, in us."""
     outputs.receiver.drain()
     action_mark = outputs.actions.mark()
@@ -224,28 +244,89 @@ def play(hass: Hass, room: Room, outputs: Outputs) -> dict[str, list[int]]:
         match=lambda m: json.loads(m.payload)["action"] == "show_start",
     )
     start = json.loads(start_cmd.payload)["params"]["at"]
-    time.sleep(max(0.0, (start - hub_us()) / 1e6) + CUES * EVERY_MS / 1000 + 0.7)
-    got, missed = firings(room.stamps, start, CUES, EVERY_MS, PROPS)
+    time.sleep(max(0.0, (start - hub_us()) / 1e6) + cues * every_ms / 1000 + 0.7)
+    got, missed = firings(room.stamps, start, cues, every_ms, PROPS)
+    since = start / 1e6 - 1
     enttec, enttec_missed = first_frames(
-        [(t, f[WASH]) for t, f in outputs.widget.received() if len(f) > WASH], start
+        [
+            (t, f[WASH])
+            for t, f in outputs.widget.received()
+            if t >= since and len(f) > WASH
+        ],
+        start,
+        cues,
+        every_ms,
     )
-    network, network_missed = first_frames(outputs.receiver.drain(), start)
+    network, network_missed = first_frames(
+        outputs.receiver.drain(), start, cues, every_ms
+    )
     actions: list[int] = []
     for seen in outputs.actions.messages[action_mark:]:
         i = int(seen.payload)
         actions.append(
-            round(seen.at * 1e6) - (start + (i * EVERY_MS + ACTION_AT_MS) * 1000)
+            round(seen.at * 1e6) - (start + (i * every_ms + ACTION_AT_MS) * 1000)
         )
     lost = {
         "prop": missed,
         "enttec": enttec_missed,
         "sacn": network_missed,
-        "action": CUES - len(actions),
+        "action": cues - len(actions),
     }
     if any(lost.values()):
         print(f"  (cues not seen: {lost})")
     wait_until(lambda: hass.states()[PLAYER]["state"] == "idle", 10, "the show to end")
     return {"prop": got, "enttec": enttec, "sacn": network, "action": actions}
+
+
+def soak(hass: Hass, room: Room, outputs: Outputs, minutes: int) -> None:
+    """Loop a 30 s show for ``minutes``; print each minute's lateness, loop lag, memory and losses."""
+    cues, every_ms = SOAK_CUES, SOAK_EVERY_MS
+    shows = hass.config / "propnet" / "shows"
+    (shows / "room.yaml").write_text(show_file(cues, every_ms))
+    hass.post("/api/services/propnet/reload_shows", {})
+    wait_until(
+        lambda: hass.states()[PLAYER]["attributes"].get("media_duration") == 30,
+        30,
+        "the 30 s show",
+    )
+    print(f"  soak: a 30 s show ({cues} cues of each kind) looping for {minutes} min")
+    print(
+        "    minute, prop skew p50 / p99 / max, Enttec p99 / max, sACN p99 / max,"
+        " action p99 / max (ms), loop lag p99 / max (ms), RSS MB, cues lost, runs"
+    )
+    probe = LagProbe(hass)
+    try:
+        end = time.monotonic() + minutes * 60
+        minute = 0
+        while time.monotonic() < end:
+            began = time.monotonic()
+            got: dict[str, list[int]] = {}
+            lost = runs = 0
+            while time.monotonic() - began < 60 and time.monotonic() < end:
+                one = play(hass, room, outputs, cues, every_ms)
+                runs += 1
+                for kind, values in one.items():
+                    got.setdefault(kind, []).extend(values)
+                    lost += cues * (PROPS if kind == "prop" else 1) - len(values)
+            minute += 1
+            prop = summary(got["prop"])
+            parts = [
+                f"{prop[0]:.2f} / {prop[1]:.2f} / {prop[2]:.2f}",
+                *(
+                    "{:.2f} / {:.2f}".format(*summary(got[kind])[1:])
+                    for kind in ("enttec", "sacn", "action")
+                ),
+            ]
+            lag = percentiles(probe.between(began, time.monotonic()))
+            print(
+                f"    {minute:3d}, "
+                + ", ".join(parts)
+                + f", {lag[1]:.2f} / {lag[2]:.2f},"
+                f" {rss_kb(hass) / 1024:.0f}, {lost}, {runs}",
+                flush=True,
+            )
+    finally:
+        probe.close()
 
 
 def summary(values: list[int]) -> tuple[float, float, float]:
@@ -259,6 +340,12 @@ def main(argv: list[str] | None = None) -> int:
     """Play the show ``--runs`` times idle and loaded; print min / median / max."""
     parser = argparse.ArgumentParser(prog="bench.show_hass", description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--soak-minutes",
+        type=int,
+        default=0,
+        help="then loop a 30 s show this long, one line a minute",
+    )
     args = parser.parse_args(argv)
     print(time.strftime("bench.show_hass, %Y-%m-%d %H:%M"))
     results: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
@@ -299,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
                                 got = play(hass, room, outputs)
                         for kind, values in got.items():
                             results.setdefault((mode, kind), []).append(summary(values))
+                if args.soak_minutes:
+                    soak(hass, room, outputs, args.soak_minutes)
         finally:
             actions.close()
             receiver.close()
@@ -319,7 +408,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{label} {min(column):.2f} / {statistics.median(column):.2f} / {max(column):.2f}"
             )
         print(f"  Home Assistant {mode}, {labels[kind]}: " + ", ".join(parts) + " ms")
-    print(f"reproduce: .venv/bin/python -m bench.show_hass --runs {args.runs}")
+    print(
+        f"reproduce: .venv/bin/python -m bench.show_hass --runs {args.runs}"
+        + (f" --soak-minutes {args.soak_minutes}" if args.soak_minutes else "")
+    )
     return 0
 
 

@@ -3,8 +3,9 @@
 asyncio's epoll selector rounds every wait up to the next millisecond, so a
 cue slept for with ``asyncio.sleep`` fires 0 to 1 ms late (0.5 ms on
 average) before any other work. On Linux a timerfd armed at the absolute
-instant (CLOCK_MONOTONIC, the clock ``hub_us`` reads) makes the loop's own
-selector return as the kernel's timer expires. One timerfd serves every
+instant (CLOCK_MONOTONIC, the clock ``hub_us`` reads), less a few hundred
+microseconds that the loop then spins, makes the loop's own selector return
+as the kernel's timer expires. One timerfd serves every
 waiter of one loop: it is armed for the earliest. Where there is no
 timerfd (not Linux, Python before 3.13) waits fall back to asyncio's.
 """
@@ -22,6 +23,9 @@ import time
 from ..protocol.timesync import hub_us
 
 SleepUntil = Callable[[int], Awaitable[None]]
+# The timerfd wakes the loop this long before an instant, and the loop spins
+# the rest: at most this long, once per instant (a cue, a sequence frame).
+SPIN_US = 500
 
 
 def loop_sleep_until(now: Callable[[], int]) -> SleepUntil:
@@ -101,7 +105,7 @@ class PreciseTimer:
         os.timerfd_settime_ns(
             self._fd,
             flags=os.TFD_TIMER_ABSTIME,
-            initial=max(1, first * 1000) if first is not None else 0,
+            initial=max(1, (first - SPIN_US) * 1000) if first is not None else 0,
         )
 
     def _expired(self) -> None:
@@ -110,6 +114,13 @@ class PreciseTimer:
         with contextlib.suppress(BlockingIOError):
             os.read(self._fd, 8)
         self._armed_us = None
+        if self._waiters and 0 < self._waiters[0][0] - hub_us() <= SPIN_US:
+            # Woken SPIN_US early, as armed: the last fraction is spun, not
+            # slept, since a sleeping processor wakes hundreds of
+            # microseconds late (more in a virtual machine).
+            due = self._waiters[0][0]
+            while hub_us() < due:
+                pass
         now = hub_us()
         while self._waiters and self._waiters[0][0] <= now:
             _, _, future = heapq.heappop(self._waiters)
