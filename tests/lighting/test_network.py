@@ -163,39 +163,35 @@ async def test_sacn_unicast_reaches_a_receiver_with_universe_priority_and_rate(
         catcher.close()
 
 
-async def test_a_change_right_after_another_leaves_at_once_not_merged_into_the_next(
+async def test_a_cue_right_after_a_change_leaves_at_once_other_changes_wait_their_frame(
     sockets: None,
 ) -> None:
-    """Two changes back to back each reach the receiver as their own frame (a cue right after a change).
+    """A show's cue is not held by the frame-rate cap; an ordinary change right after it is, and the newest wins.
 
-    At 4 frames a second, with every send in the last half second counted
-    (the once-a-second refresh too), the two fit in the window and a third
-    is left to pyartnet's own task, which sends it after them. (The sacn
-    library's receiver hears changes only, so a refresh is not seen there.)
+    At 2 frames a second, so waiting and not waiting cannot be mistaken for
+    each other on a busy machine.
     """
     port = free_port()
     catcher = SacnCatcher(port, universe=1)
-    (target,) = parse_network_outputs(f"sacn 127.0.0.1:{port} fps=4")
+    (target,) = parse_network_outputs(f"sacn 127.0.0.1:{port} fps=2")
     output = NetworkOutput(target, [1])
     task = await run_output(output)
     try:
-        # Half a second after the last frame (the refresh each second is
-        # one), and before the next: the window is empty.
-        assert output._node is not None
-        wire = output._node.get_universe(1)
-        # pyartnet has no event for a send: look every 10 ms.
-        while not 0.55 <= time.monotonic() - wire._last_send <= 0.85:  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
+        await asyncio.sleep(1.1)  # the bucket fills again after the first frame
         while not catcher.packets.empty():
             catcher.packets.get()
-        for level in (1, 2, 3):
-            output.update(1, bytes([level]))
-        seen: list[int] = []
-        while 3 not in seen:
-            _, packet = await asyncio.to_thread(catcher.packets.get, True, 5)
-            if not seen or seen[-1] != packet.dmxData[0]:
-                seen.append(packet.dmxData[0])
-        assert seen == [1, 2, 3]
+        began = time.monotonic()
+        for level, cue in ((1, False), (2, True), (3, False), (4, False)):
+            output.update(1, bytes([level]), cue=cue)
+        seen: dict[int, float] = {}
+        while 4 not in seen:
+            at, packet = await asyncio.to_thread(catcher.packets.get, True, 5)
+            seen.setdefault(packet.dmxData[0], at)
+        # 1 goes (the bucket was full), the cue 2 at once after it; 3 is held
+        # for the frame, and 4, newer, is what then leaves.
+        assert list(seen) == [1, 2, 4], seen
+        assert seen[2] - began < 0.2, seen
+        assert seen[4] - began > 0.3, seen
     finally:
         task.cancel()
         catcher.close()

@@ -312,26 +312,29 @@ class Rig:
             )
 
     def send_now(self) -> None:
-        """Render the universes and hand the changed ones to the outputs in this step.
+        """Render the universes and hand the changed ones to the outputs in this step, as a cue.
 
-        A show's cue calls this at its instant, so its first frame does not
-        wait for the pump task's turn in the loop; the pump then carries on
-        any fade.
+        A show's cue (and a fixture set from Home Assistant) calls this at its
+        instant, so its first frame neither waits for the pump task's turn in
+        the loop nor for the outputs' frame-rate cap; the pump then carries
+        on any fade.
         """
-        now = time.monotonic()
-        frames = self.universe.frames(now)
+        self._render(cue=True)
+        self._frame_wake.set()
+
+    def _render(self, cue: bool) -> None:
+        frames = self.universe.frames(time.monotonic())
         for universe, frame in frames.items():
             if frame == self._last.get(universe):
                 continue
             for enttec, shown in self.enttecs:
                 if shown == universe:
-                    enttec.update(frame)
+                    enttec.update(frame, cue)
             if (ola := self.olas.get(universe)) is not None:
                 ola.update(frame)
             for output in self.network:
-                output.update(universe, frame)
+                output.update(universe, frame, cue)
         self._last = frames
-        self._frame_wake.set()
 
     async def _pump_frames(self) -> None:
         """Render the universes for the outputs: on each change, and every frame of a fade.
@@ -342,8 +345,7 @@ class Rig:
         interval = 1.0 / FRAME_RATE
         while True:
             self._frame_wake.clear()
-            self.send_now()
-            self._frame_wake.clear()
+            self._render(cue=False)
             if self.universe.fading(time.monotonic()):
                 await asyncio.sleep(interval)
                 continue

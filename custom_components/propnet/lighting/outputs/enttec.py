@@ -22,7 +22,8 @@ LABEL_SEND_DMX: Final = 6
 # Reopening a missing port costs nothing; a short ceiling means a widget that
 # is plugged back in shows the show again within about a second.
 MAX_BACKOFF: Final = 1.0
-# Changes that may leave back to back before the frame-rate cap holds the next.
+# The rate limit's bucket, in frames: other changes keep one of them for a
+# show's cue.
 BURST: Final = 2.0
 LABEL_GET_SERIAL: Final = 10
 MIN_CHANNELS: Final = 24
@@ -107,7 +108,7 @@ class EnttecOutput:
 
     ``update`` may be called from the event loop at any rate: it only stores
     the newest channels. A worker thread does all serial I/O: it sends at
-    most ``fps`` changes a second on average (two may go back to back), skips frames equal to the last one sent
+    most ``fps`` changes a second on average (a show's cue is never held for a frame), skips frames equal to the last one sent
     but re-sends it every ``refresh`` seconds, confirms the widget is a Pro
     by asking its serial number, and after an unplug reopens the port with
     backoff and replays the last frame.
@@ -133,6 +134,7 @@ class EnttecOutput:
         self._opener = opener
         self._lock = threading.Lock()
         self._wanted = b""
+        self._cue = False
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -143,10 +145,15 @@ class EnttecOutput:
             if self._on_status is not None:
                 self._on_status(status)
 
-    def update(self, channels: bytes) -> None:
-        """Make ``channels`` the universe to show; the newest always wins."""
+    def update(self, channels: bytes, cue: bool = False) -> None:
+        """Make ``channels`` the universe to show; the newest always wins.
+
+        ``cue`` marks a show's timed change: it may take the frame the rate
+        limit keeps in reserve, so it leaves at once however busy the line.
+        """
         with self._lock:
             self._wanted = bytes(channels)
+            self._cue = self._cue or cue
         self._wake.set()
 
     def start(self) -> None:
@@ -187,9 +194,10 @@ class EnttecOutput:
         sent: bytes | None = None
         sent_at = 0.0
         # The rate limit is a bucket of BURST frames filled at fps: changes
-        # average at most fps, and a change right after another (a cue's
-        # frame, a flash going back) still leaves at once. A refresh of the
-        # same look takes nothing from it.
+        # average at most fps. Other changes leave one frame in it, so a
+        # show's cue (or a flash going back) finds one and leaves at once,
+        # even while the line is busy. A refresh of the same look takes
+        # nothing from it.
         tokens, filled_at = BURST, time.monotonic()
         while not self._stop.is_set():
             if port is None:
@@ -216,14 +224,17 @@ class EnttecOutput:
                 sent = None  # replay the last frame on the new connection
                 self._set_status(Status.CONNECTED)
             with self._lock:
-                wanted = self._wanted
+                wanted, cue = self._wanted, self._cue
             now = time.monotonic()
             changed = wanted != sent
             if changed:
                 tokens = min(BURST, tokens + (now - filled_at) / self.interval)
                 filled_at = now
-                if tokens < 1:
-                    self._stop.wait((1 - tokens) * self.interval)
+                need = 1.0 if cue else BURST
+                if tokens < need:
+                    # A cue arriving meanwhile wakes it: it needs less.
+                    self._wake.wait((need - tokens) * self.interval)
+                    self._wake.clear()
                     continue
             if changed or now - sent_at >= self.refresh:
                 try:
@@ -240,6 +251,9 @@ class EnttecOutput:
                 self.frames_sent += 1
                 if changed:
                     tokens -= 1
+                    with self._lock:
+                        if self._wanted is wanted:
+                            self._cue = False
                 continue
             self._wake.wait(max(0.0, min(self.refresh - (now - sent_at), self.refresh)))
             self._wake.clear()

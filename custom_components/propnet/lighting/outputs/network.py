@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,8 +25,9 @@ DEFAULT_PRIORITY: Final = 100
 # Unchanged frames are sent again this often, so a node that restarts or
 # joins late shows the look (sACN receivers also time a source out at 2.5 s).
 REFRESH: Final = 1.0
-# Changes of one universe that may leave back to back before the cap holds the next.
-BURST: Final = 2
+# The rate limit's bucket, in frames per universe: other changes keep one of
+# them for a show's cue.
+BURST: Final = 2.0
 # The byte of an sACN data packet's framing layer that holds its priority.
 _PRIORITY_AT: Final = 70
 _DATA_PACKET: Final = b"\x00\x00\x00\x02"
@@ -183,7 +183,10 @@ class NetworkOutput:
         self.frames_set = 0
         self._on_status = on_status
         self._wanted: dict[int, bytes] = {}
-        self._sends: dict[int, deque[float]] = {}
+        self._sent: dict[int, bytes] = {}
+        self._cue: dict[int, bool] = {}
+        self._buckets: dict[int, tuple[float, float]] = {}  # frames, when filled
+        self._held: dict[int, asyncio.TimerHandle] = {}
         self._node: BaseNode[Any] | None = None
 
     def _set_status(self, status: NetworkStatus) -> None:
@@ -210,36 +213,55 @@ class NetworkOutput:
         node.priority = target.priority
         return node
 
-    def update(self, universe: int, frame: bytes) -> None:
-        """Make ``frame`` what the patch's ``universe`` shows; the newest wins."""
+    def update(self, universe: int, frame: bytes, cue: bool = False) -> None:
+        """Make ``frame`` what the patch's ``universe`` shows; the newest wins.
+
+        ``cue`` marks a show's timed change: it may take the frame the rate
+        limit keeps in reserve, so it leaves at once however busy the line.
+        """
         if universe not in self.universes:
             return
         self._wanted[universe] = frame
+        self._cue[universe] = self._cue.get(universe, False) or cue
         self._push(universe)
 
     def _push(self, universe: int) -> None:
+        """Send the universe's newest frame now, if its bucket allows; else when it will.
+
+        The rate limit is a bucket of BURST frames per universe filled at
+        fps: changes average at most fps, and other changes leave one frame
+        in it for a show's cue. pyartnet gets a change only as it is sent
+        (its own task would send it up to a frame later), and resends an
+        unchanged universe each second.
+        """
         node = self._node
-        if node is None:
+        if node is None or universe in self._held:
             return
         values = bytes(self._wanted.get(universe, b"")).ljust(UNIVERSE_SIZE, b"\x00")
+        if values == self._sent.get(universe):
+            self._cue[universe] = False
+            return
+        now = time.monotonic()
+        tokens, filled_at = self._buckets.get(universe, (BURST, now))
+        tokens = min(BURST, tokens + (now - filled_at) * self.target.fps)
+        need = 1.0 if self._cue.get(universe) else BURST
+        if tokens < need:
+            self._buckets[universe] = (tokens, now)
+            self._held[universe] = asyncio.get_running_loop().call_later(
+                (need - tokens) / self.target.fps, self._release, universe
+            )
+            return
         wire = node.get_universe(self.target.wire_universe(universe))
         wire.get_channel("all").set_values(values[:UNIVERSE_SIZE])
+        wire.send_data()
+        self._sent[universe] = values
+        self._buckets[universe] = (tokens - 1, now)
+        self._cue[universe] = False
         self.frames_set += 1
-        # pyartnet sends a change from its own task, 10 ms to one frame
-        # later. A change goes now if the universe has had fewer than BURST
-        # frames in the last BURST frame times (whoever sent them), so a
-        # cue's first frame leaves at its instant even right after another
-        # change; a steady stream of changes keeps pyartnet's cap.
-        if not wire._data_changed:  # noqa: SLF001 - pyartnet 2.0 has no public hook
-            return
-        sends = self._sends.setdefault(universe, deque(maxlen=BURST))
-        last = wire._last_send  # noqa: SLF001
-        if last and (not sends or sends[-1] != last):
-            sends.append(last)  # a frame pyartnet sent since
-        now = time.monotonic()
-        if len(sends) < BURST or now - sends[0] >= BURST / self.target.fps:
-            wire.send_data()
-            sends.append(wire._last_send)  # noqa: SLF001
+
+    def _release(self, universe: int) -> None:
+        self._held.pop(universe, None)
+        self._push(universe)
 
     async def run(self) -> None:
         """Open the node and keep it open, until cancelled."""
@@ -253,6 +275,7 @@ class NetworkOutput:
                             self.target.wire_universe(universe)
                         ).add_channel(start=1, width=UNIVERSE_SIZE, channel_name="all")
                     self._node = node
+                    self._sent.clear()  # a new socket: send every universe again
                     for universe in self.universes:
                         self._push(universe)
                     self._set_status(NetworkStatus.SENDING)
@@ -267,5 +290,8 @@ class NetworkOutput:
                 self._set_status(NetworkStatus.FAILED)
             finally:
                 self._node = None
+                for held in self._held.values():
+                    held.cancel()
+                self._held.clear()
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 5.0)
