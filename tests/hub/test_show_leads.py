@@ -11,6 +11,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
+from custom_components.propnet import shows
 from custom_components.propnet.hub.clock import hub_clock
 from custom_components.propnet.protocol.timesync import hub_us
 from custom_components.propnet.shows import DATA_SHOWS
@@ -92,3 +93,48 @@ async def test_a_measured_lead_calls_a_slow_light_early_enough_to_be_on_time(
     late_second = porch[-1] - second
     # Called ``lead`` early, it came on ``lead`` less late than before.
     assert abs(late_second) < late_first - 150_000, (late_first, late_second)
+
+
+SILENT = """\
+name: Silent
+lead: 0.2
+cues:
+  - {at: 0.1, action: test.nothing, target: {entity_id: light.cellar}, lead: measured}
+  - {at: 0.2, action: test.quick, lead: measured}
+duration: 0.5
+"""
+
+
+async def test_an_action_that_changes_nothing_gives_no_measure_and_one_without_entities_is_timed_to_its_return(
+    hass: HomeAssistant, porch: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cellar light that never answers keeps its lead (and is counted); a script-like action is timed until it returns."""
+    monkeypatch.setattr(shows, "MEASURE_TIMEOUT", 0.3)
+
+    async def nothing(call: ServiceCall) -> None:
+        return None
+
+    async def quick(call: ServiceCall) -> None:
+        await asyncio.sleep(0.05)
+
+    hass.services.async_register("test", "nothing", nothing)
+    hass.services.async_register("test", "quick", quick)
+    write_show(hass, "silent", SILENT)
+    await hass.services.async_call("propnet", "reload_shows", blocking=True)
+    await hass.async_block_till_done()
+    library = next(iter(hass.data[DATA_SHOWS].values()))
+    runner = library.runners["silent"]
+    await hass.services.async_call(
+        "media_player",
+        "media_play",
+        {"entity_id": "media_player.silent"},
+        blocking=True,
+    )
+    for _ in range(200):
+        if runner.state == "idle" and library.targets.leads.timeouts:
+            break
+        await asyncio.sleep(0.01)
+    assert library.targets.leads.timeouts == 1
+    measured = hass.states.get("media_player.silent").attributes["measured_leads_ms"]
+    assert measured["test.nothing light.cellar"] == 0
+    assert 50 <= measured["test.quick"] < 250, measured

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+import os
 
 import pytest
 
@@ -97,3 +98,35 @@ async def test_asyncio_wait_on_an_injected_clock() -> None:
     before = hub_us()
     await sleep_until(2_010)
     assert hub_us() - before >= 1_900
+
+
+async def test_a_timerfd_that_cannot_be_made_falls_back_to_asyncio(
+    timer: PreciseTimer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Out of file descriptors (or a kernel without timerfd): the show still waits, on asyncio."""
+
+    def refuse(*_args: object, **_kwargs: object) -> int:
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(os, "timerfd_create", refuse)
+    at_us = hub_us() + 3_000
+    await timer.sleep_until(at_us)
+    assert hub_us() >= at_us
+    assert not timer.available
+
+
+async def test_a_loop_without_readers_falls_back_to_asyncio(
+    timer: PreciseTimer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A loop that cannot watch a file descriptor (Windows' proactor): asyncio's timers, no fd left open."""
+    loop = asyncio.get_running_loop()
+
+    def cannot(*_args: object) -> None:
+        raise NotImplementedError
+
+    monkeypatch.setattr(loop, "add_reader", cannot)
+    at_us = hub_us() + 3_000
+    await timer.sleep_until(at_us)
+    assert hub_us() >= at_us
+    assert not timer.available
+    assert timer._fd is None
