@@ -33,6 +33,7 @@ from contextlib import contextmanager
 import json
 from pathlib import Path
 import queue
+import shutil
 import statistics
 import tempfile
 import threading
@@ -46,7 +47,7 @@ from custom_components.propnet.protocol.commands import new_ulid
 from custom_components.propnet.protocol.timesync import hub_us
 from tests.harness.broker import Broker
 from tests.harness.demo import set_lighting_options
-from tests.harness.hass import REPO, Hass
+from tests.harness.hass import REPO, Hass, HassError
 from tests.harness.procs import free_port, wait_until
 from tests.harness.pty_widget import PtyWidget
 from tests.harness.showroom import Room, firings, show_room
@@ -295,6 +296,7 @@ def soak(hass: Hass, room: Room, outputs: Outputs, minutes: int) -> None:
         " action p99 / max (ms), loop lag p99 / max (ms), RSS MB, cues lost, runs"
     )
     probe = LagProbe(hass)
+    failed: list[str] = []
     try:
         end = time.monotonic() + minutes * 60
         minute = 0
@@ -303,17 +305,34 @@ def soak(hass: Hass, room: Room, outputs: Outputs, minutes: int) -> None:
             got: dict[str, list[int]] = {}
             lost = runs = 0
             while time.monotonic() - began < 60 and time.monotonic() < end:
-                one = play(hass, room, outputs, cues, every_ms)
+                try:
+                    one = play(hass, room, outputs, cues, every_ms)
+                except HassError as err:
+                    # Counted and said, and the soak goes on: the minute's
+                    # line shows what was lost; the logs are kept at the end.
+                    failed.append(str(err))
+                    print(f"    play failed: {err}", flush=True)
+                    wait_until(
+                        lambda: hass.states()[PLAYER]["state"] == "idle",
+                        60,
+                        "the show to end",
+                    )
+                    continue
                 runs += 1
                 for kind, values in one.items():
                     got.setdefault(kind, []).extend(values)
                     lost += cues * (PROPS if kind == "prop" else 1) - len(values)
             minute += 1
-            prop = summary(got["prop"])
+            # A minute whose every play failed has no figures, not zeros.
+            prop = summary(got["prop"]) if got.get("prop") else None
             parts = [
-                f"{prop[0]:.2f} / {prop[1]:.2f} / {prop[2]:.2f}",
+                "-"
+                if prop is None
+                else f"{prop[0]:.2f} / {prop[1]:.2f} / {prop[2]:.2f}",
                 *(
                     "{:.2f} / {:.2f}".format(*summary(got[kind])[1:])
+                    if got.get(kind)
+                    else "-"
                     for kind in ("enttec", "sacn", "action")
                 ),
             ]
@@ -327,6 +346,13 @@ def soak(hass: Hass, room: Room, outputs: Outputs, minutes: int) -> None:
             )
     finally:
         probe.close()
+    print(f"  soak: {len(failed)} plays failed")
+    if failed:
+        raise SoakFailedError(failed)
+
+
+class SoakFailedError(Exception):
+    """Plays of the soak that Home Assistant refused or failed."""
 
 
 def summary(values: list[int]) -> tuple[float, float, float]:
@@ -388,6 +414,18 @@ def main(argv: list[str] | None = None) -> int:
                             results.setdefault((mode, kind), []).append(summary(values))
                 if args.soak_minutes:
                     soak(hass, room, outputs, args.soak_minutes)
+        except Exception:
+            keep = REPO / ".run" / "bench-show-hass-failed"
+            print(f"  failed: Home Assistant's and the props' logs are in {keep}")
+            shutil.rmtree(keep, ignore_errors=True)
+            shutil.copytree(
+                folder,
+                keep,
+                ignore=shutil.ignore_patterns("*.db*", "*.sock", "deps", "*.so*"),
+                symlinks=True,
+                dirs_exist_ok=True,
+            )
+            raise
         finally:
             actions.close()
             receiver.close()

@@ -130,6 +130,13 @@ class Clock:
             local += int(miss / (1 + self._rate))
         return local
 
+    def slewing_us(self, local=None):
+        """Return how far the show clock still is from the estimate, by the slew still ahead."""
+        if local is None:
+            local = self.local()
+        left = self._slew_us - max(0, local - self._l0)
+        return int(left * self._slew) if left > 0 else 0
+
     def bound_us(self):
         """Return how far off the hub's time may be, by the exchanges' own bounds."""
         return self.error_us

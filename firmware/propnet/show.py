@@ -104,13 +104,17 @@ class Component(Base):
             self.node.drop("bad_hub_clock")
 
     def synced(self):
-        """Return whether the clock is good enough to fire cues by: recent, and within its bound."""
+        """Return whether the clock is good enough to fire cues by: recent, and within its bound.
+
+        A show clock still slewing to a new estimate is off by what is left
+        of the slew (up to a second at 1 %), which counts against the bound.
+        """
         c = self.clock
         return (
             c.synced
             and self.sync.heard_within(SYNCED_WITHIN_MS)
             and c.error_us is not None
-            and c.error_us <= self.bound_us
+            and c.error_us + abs(c.slewing_us()) <= self.bound_us
         )
 
     def report(self, out):

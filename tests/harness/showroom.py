@@ -210,21 +210,35 @@ def skews(
 
 # The stamper: its own process, so that no thread of the test (the MQTT
 # client, the time service) holds the interpreter's lock when a pin change
-# arrives.
+# arrives. The instant is the kernel's, taken as the datagram came in
+# (SO_TIMESTAMPNS): on a machine with fewer cores than props, the props
+# run their own tasks at the stamper's priority right after a cue (the
+# status, the report), and the stamper's own clock reading would then
+# trail the pin by the hundreds of microseconds it waited for a core. The
+# kernel stamps with the wall clock; it becomes the monotonic one by their
+# difference read at that moment (the two drift apart by ppm at most).
 STAMPER = r"""
-import selectors, socket, sys, time
+import selectors, socket, struct, sys, time
+SO_TIMESTAMPNS = 35  # Linux's, also SCM_TIMESTAMPNS; Python does not name it
 sel = selectors.DefaultSelector()
 socks = []
 for n in range(int(sys.argv[1])):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", 0))
+    s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     sel.register(s, selectors.EVENT_READ, n)
     socks.append(s)
 print(" ".join(str(s.getsockname()[1]) for s in socks), flush=True)
 while True:
     for key, _ in sel.select():
-        data = key.fileobj.recv(64)
-        t = time.monotonic_ns() // 1000
+        data, anc, _, _ = key.fileobj.recvmsg(64, 64)
+        m0 = time.monotonic_ns()
+        wall = time.clock_gettime_ns(time.CLOCK_REALTIME)
+        t = (m0 + time.monotonic_ns()) // 2000
+        for level, kind, raw in anc:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                sec, ns = struct.unpack("qq", raw[:16])
+                t -= (wall - (sec * 1000000000 + ns)) // 1000
         sys.stdout.write("%d %s %d\n" % (key.data, data.decode(), t))
         sys.stdout.flush()
 """

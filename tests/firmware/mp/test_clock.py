@@ -74,4 +74,27 @@ def a_reply_older_than_the_window_does_not_break_it():
     eq(clock.synced, True, "still synced")
 
 
+@test
+def a_new_estimate_within_a_second_is_slewed_to_and_says_how_far_is_left():
+    clock = Clock(Fake())
+    for n in range(30):
+        exchange(clock, n * 100000, 50, 50)
+    eq(abs(clock.slewing_us()) <= 5, True, "nothing to catch up on")
+    # The path changes: the hub is now 10 ms further ahead by every reply.
+    t0 = 3000000
+    clock.local.now = t0 + 120
+    clock.add(
+        t0,
+        t0 + OFFSET + int(t0 * RATE) + 10050,
+        t0 + OFFSET + int(t0 * RATE) + 10070,
+        t0 + 120,
+    )
+    left = clock.slewing_us()
+    eq(9800 <= left <= 10100, True, "about 10 ms to slew, got %d" % left)
+    clock.local.now += 500000  # half-way at 1 %
+    eq(4800 <= clock.slewing_us() <= 5100, True, "half left")
+    clock.local.now += 600000
+    eq(clock.slewing_us(), 0, "caught up")
+
+
 run()

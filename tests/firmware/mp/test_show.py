@@ -331,6 +331,20 @@ def the_status_and_telemetry_say_how_the_clock_is():
 
 
 @test
+def a_clock_still_slewing_to_a_new_estimate_is_not_synced():
+    n = prop()
+    c = n.show.clock
+    eq(n.show.synced(), True, "synced")
+    # One tight exchange puts the hub 10 ms further ahead than the clock
+    # shows: the show clock slews there over a second, and until it is
+    # within the bound the prop does not say it is synced.
+    t0 = c.local()
+    c.add(t0, t0 + OFFSET_US + 10100, t0 + OFFSET_US + 10100, t0 + 200)
+    eq(c.error_us <= 100, True, "the estimate itself is tight")
+    eq(n.show.synced(), False, "not synced while 10 ms off")
+
+
+@test
 def the_radio_stays_awake_on_the_unix_stub_too():
     from propnet.net import Network
 
