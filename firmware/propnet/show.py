@@ -1,6 +1,7 @@
 """The prop's part of a show: the hub's clock, a cue list sent ahead, and one task that fires it."""
 
 import asyncio
+import gc
 import json
 import os
 import time
@@ -26,6 +27,13 @@ LONGEST_MS = 86400000  # a cue's instant: at most a day into the show
 WAKE_US = 1500
 SPIN_US = 400
 REPORT_MS = 200
+# Between cues at least QUIET_US apart, the heap is collected once this much
+# has been allocated since the last time: a collection then takes a few ms
+# no cue waits on, instead of one the allocator forces at a cue's instant,
+# and what the show keeps stays together at the bottom of the heap rather
+# than spread through it (a spread heap has no room left for a big block).
+QUIET_US = 30000
+COLLECT_AFTER = 16384
 SYNCED_WITHIN_MS = 5000
 SAVED = "show.json"
 RUNNING = "show_run.json"
@@ -55,6 +63,8 @@ class Component(Base):
 
     def __init__(self, node, cfg):
         """Keep the hub's clock and whatever show the flash holds."""
+        # The show section is no entity: its failures are counted as "show".
+        cfg.setdefault("kind", "show")
         super().__init__(node, cfg)
         self.key = None
         self.clock = Clock()
@@ -82,6 +92,7 @@ class Component(Base):
         self._wake = asyncio.Event()
         self._report_due = asyncio.Event()
         self._synced = False
+        self._kept = gc.mem_alloc()  # the heap in use after the last collection
         if self.hub:
             self.sync.point(
                 self.hub.get("host") or node.cfg["mqtt"]["host"],
@@ -340,7 +351,10 @@ class Component(Base):
     async def _fire(self):
         clock = self.clock
         while True:
-            await self._wake.wait()
+            # Started again after a failure mid-show, it goes on at once:
+            # nothing else would wake it, and the show would stay running.
+            if self.state != "running":
+                await self._wake.wait()
             self._wake.clear()
             while self.state == "running":
                 if self.next >= len(self.cues):
@@ -351,6 +365,10 @@ class Component(Base):
                 run = self.run_id
                 step = self.cues[self.next]
                 wait = clock.local_at(self.start_hub + step[3]) - clock.local()
+                if wait > QUIET_US and gc.mem_alloc() - self._kept > COLLECT_AFTER:
+                    gc.collect()
+                    self._kept = gc.mem_alloc()
+                    continue
                 if wait > WAKE_US + 1000:
                     # Far off: sleep in short stretches, so a better estimate
                     # of the clock is taken up, and wake for a pause, a stop
@@ -391,6 +409,12 @@ class Component(Base):
             except CommandError as e:
                 self.failed += 1
                 outcome = e.code
+            except Exception as e:  # noqa: BLE001 - a part that raises must not end the show
+                self.failed += 1
+                outcome = "internal"
+                if self.failed & (self.failed - 1) == 0:
+                    # The 1st, 2nd, 4th, 8th...: a broken part cannot fill the log.
+                    self.node.log("error", "cue %d failed: %r" % (index, e))
         self.report_items.append((index, late, outcome))
         self._report_due.set()
 

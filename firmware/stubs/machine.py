@@ -36,7 +36,14 @@ if _report:
     _report_addr = _socket.getaddrinfo("127.0.0.1", int(_report))[0][-1]
 
 
+# Tests read the latest writes; a prop that runs for hours must not keep
+# them all (a list of every write grew until the heap could not hold it).
+_WRITES_KEPT = 4096
+
+
 def _written(id, value):
+    if len(writes) >= _WRITES_KEPT:
+        del writes[: _WRITES_KEPT // 2]
     writes.append((id, value))
     if _report:
         _report_sock.sendto(("%s %d" % (id, value)).encode(), _report_addr)

@@ -55,11 +55,11 @@ class Component:
                 await loop()
                 return
             except Exception as e:  # noqa: BLE001 - any failure: count, log, go on
-                n = self.node.fault(self.key or self.cfg.get("kind"))
+                name = self.key or self.cfg.get("kind")
+                n = self.node.fault(name)
                 self.node.log(
                     "error",
-                    "%s failed (%d times): %r; again in %d ms"
-                    % (self.key or self.cfg.get("kind"), n, e, delay),
+                    "%s failed (%d times): %r; again in %d ms" % (name, n, e, delay),
                 )
             await asyncio.sleep_ms(delay)
             delay = min(delay * 2, RETRY_MS[1])

@@ -241,6 +241,75 @@ def a_cue_later_than_its_tolerance_is_skipped_and_counted():
     asyncio.run(_late_cues_are_skipped())
 
 
+async def _a_part_that_raises():
+    n = prop()
+    cues = [[0, "on", "lid"], [50, "off", "lid"], [100, "on", "lid"]]
+    cmd(n, "show_load", {"show": "room", "cues": cues})
+    lid = n.components["lid"]
+    real = lid.command
+    calls = []
+
+    def broken_once(action, value, params):
+        calls.append(action)
+        if len(calls) == 2:
+            raise OSError(5)  # EIO: the driver behind the pin failed
+        return real(action, value, params)
+
+    lid.command = broken_once
+    cmd(n, "show_start", {"at": hub_now(n) + 10000})
+    asyncio.create_task(n.show._fire())
+    await settle(200)
+    eq([i[2] for i in n.show.report_items], ["fired", "internal", "fired"], "outcomes")
+    eq((n.show.fired, n.show.failed), (2, 1), "counted")
+    eq(machine.pins.get(23), 1, "the cue after it fired")
+    eq(n.show.state, "loaded", "the show ran to its end")
+
+
+@test
+def a_cue_whose_part_raises_is_counted_and_the_show_goes_on():
+    asyncio.run(_a_part_that_raises())
+
+
+async def _cue_task_fails():
+    n = prop()
+    cues = [[0, "on", "lid"], [300, "off", "lid"], [400, "on", "lid"]]
+    cmd(n, "show_load", {"show": "room", "cues": cues})
+    clock = n.show.clock
+    real = clock.local_at
+    calls = []
+
+    def broken_once(hub):
+        calls.append(hub)
+        if len(calls) == 1:
+            raise MemoryError("memory allocation failed")
+        return real(hub)
+
+    clock.local_at = broken_once
+    # As the prop runs it: the task is started again after a failure.
+    n.show.forever(n.show._fire)
+    cmd(n, "show_start", {"at": hub_now(n) + 50000})
+    await settle(600)
+    eq(n.faults.get("show"), 1, "the failure is counted")
+    eq(n.show.state, "loaded", "not left running with nothing firing")
+    eq(n.show.skipped + n.show.fired, 3, "every cue fired or was skipped")
+    eq(n.show.fired >= 2, True, "the cues after the restart fired")
+    eq(machine.pins.get(23), 1, "the last cue fired")
+
+
+@test
+def a_show_goes_on_after_its_cue_task_fails_and_restarts():
+    asyncio.run(_cue_task_fails())
+
+
+@test
+def the_stub_pins_keep_only_the_latest_writes():
+    pin = machine.Pin(2, machine.Pin.OUT)
+    for i in range(20001):
+        pin.value(i % 2)
+    eq(len(machine.writes) <= 4096, True, "bounded, got %d" % len(machine.writes))
+    eq(machine.writes[-1], (2, 0), "the newest kept")
+
+
 async def _pause_resume_seek():
     n = prop()
     cues = [[0, "on", "lid"], [200, "off", "lid"], [400, "on", "lid"]]
