@@ -187,6 +187,25 @@ async def test_more_props_announcing_offer_propnet_once(
     assert second["reason"] == "already_in_progress"
 
 
+async def test_a_user_adding_propnet_while_a_prop_offers_it_is_not_turned_away(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """A prop's offer is waiting when the user adds PropNet by hand: the user's set-up goes through and the offer ends."""
+    offer = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_MQTT}, data=announce_info()
+    )
+    assert offer["type"] is FlowResultType.FORM
+
+    result = await start_props_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PREFIX: "propnet"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == "propnet"
+    await hass.async_block_till_done()
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+
+
 async def test_announce_after_set_up_offers_nothing(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient
 ) -> None:

@@ -141,7 +141,11 @@ class PropNetConfigFlow(ConfigFlow, domain=DOMAIN):
             if prefix_error(value) is not None:
                 errors[field] = error
             else:
-                await self.async_set_unique_id(unique_id(value))
+                # The user's own set-up goes ahead of a prop's announce that
+                # offered the same prefix: that offer ends when this entry is made.
+                await self.async_set_unique_id(
+                    unique_id(value), raise_on_progress=False
+                )
                 if (
                     self.source != SOURCE_RECONFIGURE
                     or unique_id(value) != self._get_reconfigure_entry().unique_id
