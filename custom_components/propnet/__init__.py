@@ -18,11 +18,11 @@ from .blueprints import async_install_blueprints
 from .config_flow import OLD_LIGHTING_TITLE, lighting_title
 from .const import CONF_BASE, CONF_KIND, CONF_PREFIX, DOMAIN, KIND_LIGHTING, PLATFORMS
 from .hub.hub import PropHub
-from .lighting.coordinator import LightingCoordinator
+from .lighting.coordinator import LightingCoordinator, saved_stores
 from .lighting.http import async_setup_api
 from .runtime import PropNetConfigEntry, lighting_of_device, prop_of_device
 from .services import async_setup_services
-from .shows import async_setup_shows, unload_shows
+from .shows import async_setup_shows, async_unload_shows, leads_store
 from .voice import async_setup_voice
 from .websocket import async_setup_websocket
 
@@ -70,7 +70,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PropNetConfigEntry) -> b
     _remove_devices_of_other_prefixes(hass, entry, hub)
     entry.runtime_data = hub
     if await async_setup_shows(hass, entry.entry_id, hub) is not None:
-        entry.async_on_unload(lambda: unload_shows(hass, entry.entry_id))
+        entry.async_on_unload(lambda: async_unload_shows(hass, entry.entry_id))
     # Platforms first, so the retained announces that arrive on subscribing
     # find every platform ready to add entities.
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -135,6 +135,15 @@ async def async_unload_entry(hass: HomeAssistant, entry: PropNetConfigEntry) -> 
     if unloaded:
         await lighting.async_stop()
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: PropNetConfigEntry) -> None:
+    """Delete what PropNet saved for an entry the user deleted."""
+    if entry.data.get(CONF_KIND) == KIND_LIGHTING:
+        for store in saved_stores(hass, entry.entry_id):
+            await store.async_remove()
+    else:
+        await leads_store(hass, entry.entry_id).async_remove()
 
 
 async def async_remove_config_entry_device(

@@ -28,6 +28,7 @@ from homeassistant.helpers.event import (
     async_track_state_change_event,
     async_track_time_interval,
 )
+from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
@@ -49,6 +50,10 @@ FOLDER: Final = ("propnet", "shows")
 WATCH_INTERVAL: Final = timedelta(seconds=5)
 # How long a measured action may take to show before it counts as no measure.
 MEASURE_TIMEOUT: Final = 10.0
+# The measured leads are saved this long after a measure (several cues of one
+# run make one write), and once more when the hub unloads.
+LEADS_SAVE_DELAY: Final = 10.0
+LEADS_STORAGE_VERSION: Final = 1
 # What the folder held: each file's name, modification time and size.
 type Fingerprint = tuple[tuple[str, int, int], ...]
 DATA_SHOWS: HassKey[dict[str, ShowLibrary]] = HassKey(f"{DOMAIN}_shows")
@@ -60,14 +65,38 @@ SHOWS_PREFIX: Final = DEFAULT_PREFIX
 class HubTargets:
     """What a show's cues act on through one props hub and Home Assistant's actions."""
 
-    def __init__(self, hass: HomeAssistant, hub: PropHub) -> None:
-        """Act through ``hub`` and ``hass``."""
+    def __init__(self, hass: HomeAssistant, hub: PropHub, entry_id: str) -> None:
+        """Act through ``hub`` and ``hass``; keep measured leads in the entry's store."""
         self.hass = hass
         self.hub = hub
         self.leads = Leads()
+        self.leads_store: Store[dict[str, Any]] = leads_store(hass, entry_id)
         self._sliced: dict[
             int, tuple[SequenceCue, list[tuple[int, int, int, int]]]
         ] = {}
+
+    async def async_restore_leads(self) -> None:
+        """Take back the leads measured before Home Assistant last stopped."""
+        saved = await self.leads_store.async_load() or {}
+        measures = saved.get("measures")
+        if not isinstance(measures, dict):
+            measures = {}
+        if dropped := self.leads.restore(measures):
+            LOGGER.warning(
+                "%s saved measured leads were malformed and are measured again",
+                dropped,
+            )
+
+    def _saved(self) -> dict[str, Any]:
+        return {"measures": self.leads.measures()}
+
+    def _measured(self, key: str, took_ms: float) -> None:
+        self.leads.add(key, took_ms)
+        self.leads_store.async_delay_save(self._saved, LEADS_SAVE_DELAY)
+
+    async def async_save_leads(self) -> None:
+        """Write the measured leads now (the hub unloads)."""
+        await self.leads_store.async_save(self._saved())
 
     def runs_shows(self, prop: str) -> bool:
         """Return whether the prop's announce says it runs cue lists."""
@@ -147,7 +176,7 @@ class HubTargets:
             await self.hass.services.async_call(
                 cue.domain, cue.service, cue.data, blocking=True, target=None
             )
-            self.leads.add(cue.measure_key, (time.monotonic() - began) * 1000)
+            self._measured(cue.measure_key, (time.monotonic() - began) * 1000)
             return
         changed = self.hass.loop.create_future()
 
@@ -169,7 +198,7 @@ class HubTargets:
                 # silent): no measure, and the lead stays what it was.
                 self.leads.timeouts += 1
                 return
-            self.leads.add(cue.measure_key, (seen - began) * 1000)
+            self._measured(cue.measure_key, (seen - began) * 1000)
         finally:
             unsubscribe()
 
@@ -354,11 +383,11 @@ def _load_all(folder: Path) -> tuple[dict[str, Show], dict[str, str]]:
 class ShowLibrary:
     """The shows of one props hub: loaded from files, each with its runner."""
 
-    def __init__(self, hass: HomeAssistant, hub: PropHub) -> None:
+    def __init__(self, hass: HomeAssistant, hub: PropHub, entry_id: str) -> None:
         """Nothing is read until ``async_load``."""
         self.hass = hass
         self.hub = hub
-        self.targets = HubTargets(hass, hub)
+        self.targets = HubTargets(hass, hub, entry_id)
         self.folder = Path(hass.config.path(*FOLDER))
         self.runners: dict[str, Runner] = {}
         # One timerfd wakes every show's cues and frames at their instant.
@@ -526,18 +555,25 @@ async def async_setup_shows(
     """Read the show files for the hub of ``entry_id`` when its prefix runs them."""
     if hub.prefix != SHOWS_PREFIX:
         return None
-    library = ShowLibrary(hass, hub)
+    library = ShowLibrary(hass, hub, entry_id)
+    await library.targets.async_restore_leads()
     await library.async_load()
     library.watch()
     hass.data.setdefault(DATA_SHOWS, {})[entry_id] = library
     return library
 
 
-def unload_shows(hass: HomeAssistant, entry_id: str) -> None:
-    """Cancel the hub's shows and forget them (on unload)."""
+async def async_unload_shows(hass: HomeAssistant, entry_id: str) -> None:
+    """Cancel the hub's shows, save what was measured and forget them (on unload)."""
     library = hass.data.get(DATA_SHOWS, {}).pop(entry_id, None)
     if library is not None:
         library.close()
+        await library.targets.async_save_leads()
+
+
+def leads_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """Return the store of the measured leads of the hub of ``entry_id``."""
+    return Store(hass, LEADS_STORAGE_VERSION, f"{DOMAIN}.shows.{entry_id}.leads")
 
 
 async def async_reload_all(hass: HomeAssistant) -> None:

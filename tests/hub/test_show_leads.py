@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceCall
 import pytest
@@ -31,11 +32,35 @@ SLOW_S = 0.25  # the porch light takes this long to say it is on
 
 
 @pytest.fixture
+def saved() -> dict[str, Any] | None:
+    """Return what the leads store held before Home Assistant started (nothing, unless a test says)."""
+    return None
+
+
+@pytest.fixture
+def entry() -> MockConfigEntry:
+    """Return the props hub's config entry."""
+    return propnet_entry()
+
+
+@pytest.fixture
 async def porch(
-    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, tmp_path: Path
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    tmp_path: Path,
+    hass_storage: dict[str, Any],
+    saved: dict[str, Any] | None,
+    entry: MockConfigEntry,
 ) -> AsyncIterator[list[int]]:
     """Give PropNet a porch light that takes a quarter of a second to come on; yield when it did (hub us)."""
     hass.config.config_dir = str(tmp_path)
+    if saved is not None:
+        hass_storage[store_key(entry)] = {
+            "version": 1,
+            "minor_version": 1,
+            "key": store_key(entry),
+            "data": saved,
+        }
     write_show(hass, "porch", PORCH)
     came_on: list[int] = []
 
@@ -49,12 +74,16 @@ async def porch(
 
     hass.services.async_register("test", "slow_on", slow_on)
     hass.states.async_set("light.porch", "off")
-    entry: MockConfigEntry = propnet_entry()
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     yield came_on
     hub_clock(hass).close()
+
+
+def store_key(entry: MockConfigEntry) -> str:
+    """Return the storage key of the hub's measured leads."""
+    return f"propnet.shows.{entry.entry_id}.leads"
 
 
 async def run_once(hass: HomeAssistant) -> int:
@@ -138,3 +167,81 @@ async def test_an_action_that_changes_nothing_gives_no_measure_and_one_without_e
     measured = hass.states.get("media_player.silent").attributes["measured_leads_ms"]
     assert measured["test.nothing light.cellar"] == 0
     assert 50 <= measured["test.quick"] < 250, measured
+
+
+async def test_measured_leads_are_kept_when_home_assistant_stops_and_come_back(
+    hass: HomeAssistant,
+    porch: list[int],
+    entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Measured in one run, saved as the hub unloads, and the show calls the light early from its first run after."""
+    await run_once(hass)
+    lead = hass.states.get(PLAYER).attributes["measured_leads_ms"][
+        "test.slow_on light.porch"
+    ]
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    kept = hass_storage[store_key(entry)]["data"]["measures"]
+    assert kept == {"test.slow_on light.porch": [lead]}
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    measured = hass.states.get(PLAYER).attributes["measured_leads_ms"]
+    assert measured == {"test.slow_on light.porch": lead}
+    first = await run_once(hass)
+    assert abs(porch[-1] - first) < SLOW_S * 1e6 - 150_000, "on time in its first run"
+
+
+@pytest.mark.parametrize(
+    "saved",
+    [
+        {
+            "measures": {
+                "test.slow_on light.porch": ["slow"],
+                "script.fog": [120, 130, 20_000],
+                "light.turn_on light.hall": [],
+            }
+        },
+        {"measures": ["not", "a", "mapping"]},
+    ],
+    ids=["some-targets-malformed", "not-a-mapping"],
+)
+async def test_saved_leads_that_are_malformed_are_measured_again(
+    hass: HomeAssistant,
+    porch: list[int],
+    saved: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A target whose saved measures make no sense starts from the show's own lead, says so once, and the rest are kept."""
+    measured = hass.states.get(PLAYER).attributes["measured_leads_ms"]
+    assert measured == {"test.slow_on light.porch": 0}
+    library = next(iter(hass.data[DATA_SHOWS].values()))
+    if isinstance(saved["measures"], dict):
+        # Said as the hub started, while the test was being set up.
+        said = [r.getMessage() for r in caplog.get_records("setup")]
+        assert any("2 saved measured leads were malformed" in m for m in said)
+        # The long measure is held to the longest lead a show may use.
+        assert library.targets.leads.lead_ms("script.fog", 0) == 130
+        assert library.targets.leads.measures()["script.fog"] == [120, 130, 10_000]
+    else:
+        assert library.targets.leads.measures() == {}
+    await run_once(hass)
+    measured = hass.states.get(PLAYER).attributes["measured_leads_ms"]
+    assert measured["test.slow_on light.porch"] >= SLOW_S * 1000
+
+
+async def test_deleting_the_hub_deletes_its_measured_leads(
+    hass: HomeAssistant,
+    porch: list[int],
+    entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """What PropNet measured for a hub the user deleted does not stay behind."""
+    await run_once(hass)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert store_key(entry) in hass_storage
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert store_key(entry) not in hass_storage

@@ -76,6 +76,16 @@ class Change(StrEnum):
     STATUS = "status"  # an output or the input came or went: at once
 
 
+def saved_stores(
+    hass: HomeAssistant, entry_id: str
+) -> tuple[Store[dict[str, Any]], Store[dict[str, int]]]:
+    """Return show lighting's stores: its saved state, and its reserved sequence numbers."""
+    return (
+        Store(hass, STORAGE_VERSION, f"{DOMAIN}.lighting.{entry_id}"),
+        Store(hass, STORAGE_VERSION, f"{DOMAIN}.lighting.{entry_id}.seq"),
+    )
+
+
 class LightingCoordinator:
     """Owns one lighting entry's engine, universe, outputs, input and saved state."""
 
@@ -99,12 +109,7 @@ class LightingCoordinator:
             capacity=int(self.options[CONF_DEDUPE_CAPACITY]),
         )
         self.engine = LightingEngine(self.dedupe, int(self.options[CONF_QUEUE_SIZE]))
-        self.store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.lighting.{entry.entry_id}"
-        )
-        self.seq_store: Store[dict[str, int]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.lighting.{entry.entry_id}.seq"
-        )
+        self.store, self.seq_store = saved_stores(hass, entry.entry_id)
         self._reserving = False
         self.rig = Rig(
             hass,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 import statistics
 from typing import Final
 
@@ -35,3 +36,30 @@ class Leads:
     def as_dict(self) -> dict[str, int]:
         """Return each measured target's lead (for the show's attributes)."""
         return {key: self.lead_ms(key, 0) for key in sorted(self._measures)}
+
+    def measures(self) -> dict[str, list[int]]:
+        """Return every target's kept measures (what is saved across restarts)."""
+        return {key: list(kept) for key, kept in sorted(self._measures.items())}
+
+    def restore(self, saved: Mapping[str, object]) -> int:
+        """Take back saved measures; return how many targets were dropped as malformed.
+
+        A target whose measures are not a list of whole milliseconds is left
+        out (its lead is measured again), and only the last ``KEEP`` are kept.
+        """
+        dropped = 0
+        for key, values in saved.items():
+            if (
+                not isinstance(key, str)
+                or not isinstance(values, list)
+                or not values
+                or not all(
+                    isinstance(v, int) and not isinstance(v, bool) for v in values
+                )
+            ):
+                dropped += 1
+                continue
+            self._measures[key] = deque(
+                (max(0, min(MAX_LEAD_MS, v)) for v in values), maxlen=KEEP
+            )
+        return dropped
