@@ -61,16 +61,22 @@ try {
         return out;
       };
       const cards = [];
+      const notes = [];
       const walk = (root) => {
         for (const el of root.querySelectorAll("*")) {
           if (el.tagName === "HUI-TILE-CARD" || el.tagName === "HUI-GLANCE-CARD") cards.push(el);
+          if (el.tagName === "HUI-MARKDOWN-CARD") notes.push(el);
           if (el.shadowRoot) walk(el.shadowRoot);
         }
       };
       walk(document);
       const texts = cards.map((c) => deepText(c.shadowRoot || c));
       const readings = texts.filter((t) => !/Last scare/.test(t));
-      return cards.length >= 11 && readings.every((t) => !/Unavailable|Unknown|not found/i.test(t));
+      // A markdown card renders its text in a worker, after the card itself.
+      const written = notes.length > 0 && notes.every((c) => deepText(c.shadowRoot || c).trim() !== "");
+      return (
+        cards.length >= 11 && written && readings.every((t) => !/Unavailable|Unknown|not found/i.test(t))
+      );
     },
     null,
     { timeout: 60000 },
