@@ -956,3 +956,21 @@ async def test_unloading_while_olad_is_down_leaves_no_repair_timer(
     assert rig._ola_timer is not None
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert rig._ola_timer is None
+
+
+async def test_deleting_show_lighting_deletes_its_saved_state(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, hass_storage: dict[str, Any]
+) -> None:
+    """A user deletes show lighting: its saved colour and reserved seq do not stay behind for nothing."""
+    entry = await start(hass, lighting_entry())
+    send(hass, 1, 2, 3)
+    await settle(hass)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    key = f"propnet.lighting.{entry.entry_id}"
+    assert key in hass_storage
+    assert f"{key}.seq" in hass_storage
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage
+    assert f"{key}.seq" not in hass_storage
