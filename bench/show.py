@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
-import json
 from pathlib import Path
 import statistics
 import subprocess
@@ -38,9 +37,9 @@ import time
 from custom_components.propnet.protocol.timesync import hub_us
 from tests.harness.broker import Broker
 from tests.harness.showroom import (
-    Room,
     firings,
     realtime_allowed,
+    reported_lateness,
     show_room,
     toggles,
 )
@@ -110,7 +109,7 @@ def one_run(
                     )
                     missed += lost
                     skew.extend(got)
-                    late = reported_lateness_since(room, mark)
+                    late = reported_lateness(room, mark)
                     if not lost:
                         offset.extend(
                             got[n * CUES + i] - late[(prop_id, i)]
@@ -119,17 +118,6 @@ def one_run(
                             if (prop_id, i) in late
                         )
             return {"skew": skew, "offset": offset, "floor": timer, "missed": [missed]}
-
-
-def reported_lateness_since(room: Room, mark: int) -> dict[tuple[str, int], int]:
-    """Return the lateness each prop reported after watcher index ``mark``."""
-    out: dict[tuple[str, int], int] = {}
-    for m in room.watcher.messages[mark:]:
-        if m.topic.endswith("/show") and m.payload:
-            prop_id = m.topic.split("/")[-2]
-            for index, late, _outcome in json.loads(m.payload)["cues"]:
-                out[(prop_id, index)] = late
-    return out
 
 
 def summary(values: list[int]) -> tuple[int, int, int]:

@@ -26,6 +26,7 @@ from tests.harness.pty_widget import PtyWidget
 from tests.harness.showroom import (
     Room,
     assert_on_time,
+    clock_errors,
     faketime_available,
     show_room,
     skews,
@@ -93,11 +94,12 @@ def test_home_assistant_keeps_the_show_clock_and_shows_each_props_health(
 
     room.load_everywhere(toggles(CUES, EVERY_MS))
     real_hass.wait_state("sensor.cue_0_show", "loaded", 10)
+    mark = room.watcher.mark()
     start = hub_us() + 1_000_000
     room.start_everywhere(start)
     time.sleep(1 + CUES * EVERY_MS / 1000 + 0.6)
     late = skews(room.stamps, start, CUES, EVERY_MS, 3)
-    assert_on_time(late)
+    assert_on_time(late, clock_errors(room, mark, late, CUES))
     log = real_hass.process.log.read_text()
     assert "Error handling show" not in log
 
@@ -161,7 +163,7 @@ def _play_the_room_show(real_hass: Hass, room: Room, thunder: Watcher) -> None:
     real_hass.wait_state(player, "playing", 5)
     time.sleep(max(0.0, (start - hub_us()) / 1e6) + CUES * EVERY_MS / 1000 + 0.6)
     late = skews(room.stamps, start, CUES, EVERY_MS, 3)
-    assert_on_time(late)
+    assert_on_time(late, clock_errors(room, mark, late, CUES))
     # The action cue went out at 1 s, through Home Assistant's MQTT client.
     heard = thunder.wait_for("propnet_test/cue", 5)
     assert heard.payload == b"thunder"
@@ -239,7 +241,7 @@ def test_motion_starts_the_room_show_its_lights_reach_the_outputs_and_the_cooldo
         receiver.until(lambda p: p.dmxData[wash - 1] == 255)
         time.sleep(max(0.0, (start - hub_us()) / 1e6) + 2.0)
         late = skews(room.stamps, start, CUES, EVERY_MS, 3)
-        assert_on_time(late)
+        assert_on_time(late, clock_errors(room, mark, late, CUES))
         # The light cue's first frame left at its instant on both outputs.
         due = (start + 500_000) / 1e6
         enttec = next(t for t, f in widget.received() if f[wash] == 255)
