@@ -31,6 +31,7 @@ import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
 import json
+import os
 from pathlib import Path
 import queue
 import shutil
@@ -279,7 +280,7 @@ def play(
     return {"prop": got, "enttec": enttec, "sacn": network, "action": actions}
 
 
-def soak(hass: Hass, room: Room, outputs: Outputs, minutes: int) -> None:
+def soak(hass: Hass, room: Room, outputs: Outputs, minutes: int, gc_log: Path) -> None:
     """Loop a 30 s show for ``minutes``; print each minute's lateness, loop lag, memory and losses."""
     cues, every_ms = SOAK_CUES, SOAK_EVERY_MS
     shows = hass.config / "propnet" / "shows"
@@ -293,7 +294,8 @@ def soak(hass: Hass, room: Room, outputs: Outputs, minutes: int) -> None:
     print(f"  soak: a 30 s show ({cues} cues of each kind) looping for {minutes} min")
     print(
         "    minute, prop skew p50 / p99 / max, Enttec p99 / max, sACN p99 / max,"
-        " action p99 / max (ms), loop lag p99 / max (ms), RSS MB, cues lost, runs"
+        " action p99 / max (ms), loop lag p99 / max (ms), RSS MB, cues lost,"
+        " of them skipped by the runner, runs, GC pauses >= 50 ms (longest ms)"
     )
     probe = LagProbe(hass)
     failed: list[str] = []
@@ -302,6 +304,7 @@ def soak(hass: Hass, room: Room, outputs: Outputs, minutes: int) -> None:
         minute = 0
         while time.monotonic() < end:
             began = time.monotonic()
+            skipped_before = skipped(hass)
             got: dict[str, list[int]] = {}
             lost = runs = 0
             while time.monotonic() - began < 60 and time.monotonic() < end:
@@ -336,12 +339,16 @@ def soak(hass: Hass, room: Room, outputs: Outputs, minutes: int) -> None:
                     for kind in ("enttec", "sacn", "action")
                 ),
             ]
-            lag = percentiles(probe.between(began, time.monotonic()))
+            now = time.monotonic()
+            lag = percentiles(probe.between(began, now))
+            pauses = [ms for _, ms in gc_pauses(gc_log, began, now)]
+            long_pauses = [ms for ms in pauses if ms >= 50]
             print(
                 f"    {minute:3d}, "
                 + ", ".join(parts)
                 + f", {lag[1]:.2f} / {lag[2]:.2f},"
-                f" {rss_kb(hass) / 1024:.0f}, {lost}, {runs}",
+                f" {rss_kb(hass) / 1024:.0f}, {lost}, {skipped(hass) - skipped_before},"
+                f" {runs}, {len(long_pauses)} ({max(pauses, default=0):.0f})",
                 flush=True,
             )
     finally:
@@ -349,6 +356,23 @@ def soak(hass: Hass, room: Room, outputs: Outputs, minutes: int) -> None:
     print(f"  soak: {len(failed)} plays failed")
     if failed:
         raise SoakFailedError(failed)
+
+
+def gc_pauses(log: Path, start: float, end: float) -> list[tuple[int, float]]:
+    """Return the (generation, ms) of Home Assistant's collections of 5 ms or more that began between two monotonic instants."""
+    if not log.exists():
+        return []
+    out = []
+    for line in log.read_text().splitlines():
+        began, generation, ms, _collected = line.split()
+        if start <= float(began) < end:
+            out.append((int(generation), float(ms)))
+    return out
+
+
+def skipped(hass: Hass) -> int:
+    """Return the show's count of cues skipped as too late, over all its plays."""
+    return int(hass.states()[PLAYER]["attributes"].get("cues_skipped", 0))
 
 
 class SoakFailedError(Exception):
@@ -378,6 +402,17 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         broker = Broker(folder / "broker").start()
+        # Home Assistant's interpreter logs its slow garbage collections
+        # (bench/gcwatch), so that a stall of its loop can be put down to one.
+        gc_log = folder / "gc.log"
+        os.environ["PROPNET_GC_LOG"] = str(gc_log)
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            filter(
+                None,
+                [str(Path(__file__).parent / "gcwatch"), os.environ.get("PYTHONPATH")],
+            )
+        )
+        began = time.monotonic()
         hass = Hass(folder / "hass", REPO / ".run" / "cache").prepare().start()
         widget = PtyWidget(folder / "usb-ENTTEC_DMX_USB_PRO_EN777-if00-port0")
         port = free_port()
@@ -413,7 +448,17 @@ def main(argv: list[str] | None = None) -> int:
                         for kind, values in got.items():
                             results.setdefault((mode, kind), []).append(summary(values))
                 if args.soak_minutes:
-                    soak(hass, room, outputs, args.soak_minutes)
+                    soak(hass, room, outputs, args.soak_minutes, gc_log)
+                pauses = gc_pauses(gc_log, began, time.monotonic())
+                print(
+                    f"  Home Assistant's collections of 5 ms or more: {len(pauses)};"
+                    " by generation, count and longest ms: "
+                    + ", ".join(
+                        f"{g}: {len(ms)} ({max(ms):.0f})"
+                        for g in (0, 1, 2)
+                        if (ms := [m for gen, m in pauses if gen == g])
+                    )
+                )
         except Exception:
             keep = REPO / ".run" / "bench-show-hass-failed"
             print(f"  failed: Home Assistant's and the props' logs are in {keep}")
