@@ -21,8 +21,17 @@ With ``--soak-minutes N`` a 30 s show of the same kinds (100 cues each,
 a minute: lateness of each kind, loop lag (websocket pings, as
 bench.show_scale probes it), resident memory and cues lost.
 
+Home Assistant's collections that hold it 5 ms or more are logged from
+inside it (``bench/gcwatch``, put on its PYTHONPATH) and shown beside the
+loop lag; ``PROPNET_GC_FREEZE_AFTER=60`` also freezes what is alive a
+minute after its start (``gc.freeze``), to see what that does to them.
+The bench's own collections are shown too (its receivers stamp on its
+clock, so a pause of its own looks like a late cue), and in the soak it
+freezes what it has kept each minute, so that they stay short.
+
     .venv/bin/python -m bench.show_hass --runs 3
     .venv/bin/python -m bench.show_hass --runs 1 --soak-minutes 60
+    PROPNET_GC_FREEZE_AFTER=60 .venv/bin/python -m bench.show_hass --runs 1 --soak-minutes 15
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
+import gc
 import json
 import os
 from pathlib import Path
@@ -280,7 +290,15 @@ def play(
     return {"prop": got, "enttec": enttec, "sacn": network, "action": actions}
 
 
-def soak(hass: Hass, room: Room, outputs: Outputs, minutes: int, gc_log: Path) -> None:
+def soak(
+    hass: Hass,
+    room: Room,
+    outputs: Outputs,
+    minutes: int,
+    *,
+    gc_log: Path,
+    own: OwnPauses,
+) -> None:
     """Loop a 30 s show for ``minutes``; print each minute's lateness, loop lag, memory and losses."""
     cues, every_ms = SOAK_CUES, SOAK_EVERY_MS
     shows = hass.config / "propnet" / "shows"
@@ -295,7 +313,8 @@ def soak(hass: Hass, room: Room, outputs: Outputs, minutes: int, gc_log: Path) -
     print(
         "    minute, prop skew p50 / p99 / max, Enttec p99 / max, sACN p99 / max,"
         " action p99 / max (ms), loop lag p99 / max (ms), RSS MB, cues lost,"
-        " of them skipped by the runner, runs, GC pauses >= 50 ms (longest ms)"
+        " of them skipped by the runner, runs, Home Assistant's GC pauses >= 50 ms"
+        " (longest ms), the bench's own (longest ms)"
     )
     probe = LagProbe(hass)
     failed: list[str] = []
@@ -343,14 +362,19 @@ def soak(hass: Hass, room: Room, outputs: Outputs, minutes: int, gc_log: Path) -
             lag = percentiles(probe.between(began, now))
             pauses = [ms for _, ms in gc_pauses(gc_log, began, now)]
             long_pauses = [ms for ms in pauses if ms >= 50]
+            mine = own.between(began, now)
             print(
                 f"    {minute:3d}, "
                 + ", ".join(parts)
                 + f", {lag[1]:.2f} / {lag[2]:.2f},"
                 f" {rss_kb(hass) / 1024:.0f}, {lost}, {skipped(hass) - skipped_before},"
-                f" {runs}, {len(long_pauses)} ({max(pauses, default=0):.0f})",
+                f" {runs}, {len(long_pauses)} ({max(pauses, default=0):.0f}),"
+                f" {len([ms for ms in mine if ms >= 50])} ({max(mine, default=0):.0f})",
                 flush=True,
             )
+            # What the bench has kept so far (stamps, messages) is left out
+            # of its later collections, so that they stay short.
+            gc.freeze()
     finally:
         probe.close()
     print(f"  soak: {len(failed)} plays failed")
@@ -364,10 +388,33 @@ def gc_pauses(log: Path, start: float, end: float) -> list[tuple[int, float]]:
         return []
     out = []
     for line in log.read_text().splitlines():
+        if line.startswith("#"):
+            continue
         began, generation, ms, _collected = line.split()
         if start <= float(began) < end:
             out.append((int(generation), float(ms)))
     return out
+
+
+class OwnPauses:
+    """This process's own collections of 5 ms or more: its receivers stamp on its clock, so a pause of its own looks like a late or lost cue."""
+
+    def __init__(self) -> None:
+        """Start recording."""
+        self.pauses: list[tuple[float, float]] = []  # (began, ms)
+        self._began = 0.0
+        gc.callbacks.append(self._watch)
+
+    def _watch(self, phase: str, info: dict[str, int]) -> None:
+        now = time.monotonic()
+        if phase == "start":
+            self._began = now
+        elif now - self._began >= 0.005:
+            self.pauses.append((self._began, (now - self._began) * 1000))
+
+    def between(self, start: float, end: float) -> list[float]:
+        """Return the pauses (ms) that began between two monotonic instants."""
+        return [ms for began, ms in self.pauses if start <= began < end]
 
 
 def skipped(hass: Hass) -> int:
@@ -413,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         began = time.monotonic()
+        own = OwnPauses()
         hass = Hass(folder / "hass", REPO / ".run" / "cache").prepare().start()
         widget = PtyWidget(folder / "usb-ENTTEC_DMX_USB_PRO_EN777-if00-port0")
         port = free_port()
@@ -448,7 +496,8 @@ def main(argv: list[str] | None = None) -> int:
                         for kind, values in got.items():
                             results.setdefault((mode, kind), []).append(summary(values))
                 if args.soak_minutes:
-                    soak(hass, room, outputs, args.soak_minutes, gc_log)
+                    gc.freeze()
+                    soak(hass, room, outputs, args.soak_minutes, gc_log=gc_log, own=own)
                 pauses = gc_pauses(gc_log, began, time.monotonic())
                 print(
                     f"  Home Assistant's collections of 5 ms or more: {len(pauses)};"
@@ -458,6 +507,11 @@ def main(argv: list[str] | None = None) -> int:
                         for g in (0, 1, 2)
                         if (ms := [m for gen, m in pauses if gen == g])
                     )
+                )
+                mine = own.between(began, time.monotonic())
+                print(
+                    f"  the bench's own collections of 5 ms or more: {len(mine)},"
+                    f" longest {max(mine, default=0):.0f} ms"
                 )
         except Exception:
             keep = REPO / ".run" / "bench-show-hass-failed"
