@@ -69,6 +69,8 @@ from .probes import LagProbe, percentiles, rss_kb
 CUES, EVERY_MS, PROPS = 20, 100, 3
 SOAK_CUES, SOAK_EVERY_MS = 100, 300  # the soak's show: 30 s
 PLAYER = "media_player.room_show"
+# Taken out of this process's environment, so that only Home Assistant sees it.
+FREEZE_AFTER = os.environ.pop("PROPNET_GC_FREEZE_AFTER", "")
 WASH = 4  # the dimmer's channel (demo fixtures: Main 1-3, Wash 4)
 ACTION_TOPIC = "bench/show/cue"
 LIGHT_AT_MS, ACTION_AT_MS = 20, 50
@@ -396,6 +398,27 @@ def gc_pauses(log: Path, start: float, end: float) -> list[tuple[int, float]]:
     return out
 
 
+class ProbedHass(Hass):
+    """Home Assistant with bench/gcwatch on its PYTHONPATH (its alone: the props and the stamper do not log)."""
+
+    def __init__(self, config: Path, cache: Path, gc_log: Path) -> None:
+        """Log slow collections to ``gc_log``."""
+        super().__init__(config, cache)
+        self.gc_log = gc_log
+
+    def _env(self) -> dict[str, str]:
+        env = super()._env()
+        env["PROPNET_GC_LOG"] = str(self.gc_log)
+        if FREEZE_AFTER:
+            env["PROPNET_GC_FREEZE_AFTER"] = FREEZE_AFTER
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(
+                None, [str(Path(__file__).parent / "gcwatch"), env.get("PYTHONPATH")]
+            )
+        )
+        return env
+
+
 class OwnPauses:
     """This process's own collections of 5 ms or more: its receivers stamp on its clock, so a pause of its own looks like a late or lost cue."""
 
@@ -452,16 +475,10 @@ def main(argv: list[str] | None = None) -> int:
         # Home Assistant's interpreter logs its slow garbage collections
         # (bench/gcwatch), so that a stall of its loop can be put down to one.
         gc_log = folder / "gc.log"
-        os.environ["PROPNET_GC_LOG"] = str(gc_log)
-        os.environ["PYTHONPATH"] = os.pathsep.join(
-            filter(
-                None,
-                [str(Path(__file__).parent / "gcwatch"), os.environ.get("PYTHONPATH")],
-            )
-        )
         began = time.monotonic()
         own = OwnPauses()
-        hass = Hass(folder / "hass", REPO / ".run" / "cache").prepare().start()
+        hass = ProbedHass(folder / "hass", REPO / ".run" / "cache", gc_log)
+        hass.prepare().start()
         widget = PtyWidget(folder / "usb-ENTTEC_DMX_USB_PRO_EN777-if00-port0")
         port = free_port()
         receiver = SacnTimes(port)
