@@ -64,6 +64,7 @@ from tests.harness.pty_widget import PtyWidget
 from tests.harness.showroom import Room, firings, show_room
 from tests.harness.watcher import Watcher
 
+from .gcwatch.gcpauses import watch
 from .probes import LagProbe, percentiles, rss_kb
 
 CUES, EVERY_MS, PROPS = 20, 100, 3
@@ -425,15 +426,7 @@ class OwnPauses:
     def __init__(self) -> None:
         """Start recording."""
         self.pauses: list[tuple[float, float]] = []  # (began, ms)
-        self._began = 0.0
-        gc.callbacks.append(self._watch)
-
-    def _watch(self, phase: str, info: dict[str, int]) -> None:
-        now = time.monotonic()
-        if phase == "start":
-            self._began = now
-        elif now - self._began >= 0.005:
-            self.pauses.append((self._began, (now - self._began) * 1000))
+        watch(lambda began, _gen, ms, _collected: self.pauses.append((began, ms)))
 
     def between(self, start: float, end: float) -> list[float]:
         """Return the pauses (ms) that began between two monotonic instants."""

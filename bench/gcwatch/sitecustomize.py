@@ -3,29 +3,18 @@
 import gc
 import os
 from pathlib import Path
-import time
+
+from gcpauses import watch  # this folder is on the PYTHONPATH
 
 _LOG = os.environ.get("PROPNET_GC_LOG")
-_BEGAN: list[float] = [0.0]
-_SLOW_S = 0.005
-
-
-def _watch(phase: str, info: dict[str, int]) -> None:
-    # Called on the thread that set the collection off, with the world held:
-    # only pauses that a show could feel are written, one line each.
-    now = time.monotonic()
-    if phase == "start":
-        _BEGAN[0] = now
-    elif now - _BEGAN[0] >= _SLOW_S and _OUT is not None:
-        _OUT.write(
-            f"{_BEGAN[0]:.6f} {info['generation']} {(now - _BEGAN[0]) * 1000:.1f}"
-            f" {info['collected']}\n"
-        )
-
-
 _OUT = Path(_LOG).open("a", buffering=1) if _LOG else None  # noqa: SIM115 - open for the process's life
 if _OUT is not None:
-    gc.callbacks.append(_watch)
+    _write = _OUT.write
+    watch(
+        lambda began, generation, ms, collected: _write(
+            f"{began:.6f} {generation} {ms:.1f} {collected}\n"
+        )
+    )
 
 # An experiment, not PropNet's behaviour: with PROPNET_GC_FREEZE_AFTER=s,
 # what is alive s seconds after the start (Home Assistant and its

@@ -3,9 +3,11 @@
 Three MicroPython props with shifted, fast and slow clocks (libfaketime) are
 told nothing but the broker: Home Assistant opens its time service when they
 announce, publishes where it is, and shows each prop's clock health as
-entities. Cues sent to them for one instant fire within 2 ms of it on Home
-Assistant's own clock (the machine's monotonic clock, which this test reads
-too).
+entities. Cues sent to them for one instant fire at it on Home Assistant's
+own clock (the machine's monotonic clock, which this test reads too): the
+clock's error, each firing stamped outside the prop less the lateness the
+prop measured itself, is within 2 ms for 95 % of them, and every firing is
+within its tolerance.
 """
 
 from __future__ import annotations
@@ -137,7 +139,7 @@ cues:
 def test_a_show_file_plays_the_props_together_from_its_media_player(
     real_hass: Hass, room: Room, broker: Broker
 ) -> None:
-    """A show file under propnet/shows, reloaded, played: three props fire every cue within 2 ms, and the action cue is on time."""
+    """A show file under propnet/shows, reloaded, played: three props fire every cue on the show clock, and the action cue is on time."""
     with Watcher(broker.port, "propnet_test/cue") as thunder:
         _play_the_room_show(real_hass, room, thunder)
 
