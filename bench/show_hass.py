@@ -404,8 +404,8 @@ class ProbedHass(Hass):
 
     def __init__(self, config: Path, cache: Path, gc_log: Path) -> None:
         """Log slow collections to ``gc_log``."""
+        self.gc_log = gc_log  # before Hass's own set-up, which reads _env
         super().__init__(config, cache)
-        self.gc_log = gc_log
 
     def _env(self) -> dict[str, str]:
         env = super()._env()
