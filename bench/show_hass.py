@@ -23,15 +23,13 @@ bench.show_scale probes it), resident memory and cues lost.
 
 Home Assistant's collections that hold it 5 ms or more are logged from
 inside it (``bench/gcwatch``, put on its PYTHONPATH) and shown beside the
-loop lag; ``PROPNET_GC_FREEZE_AFTER=60`` also freezes what is alive a
-minute after its start (``gc.freeze``), to see what that does to them.
+loop lag: while a show plays, PropNet keeps them short (``show/heap.py``).
 The bench's own collections are shown too (its receivers stamp on its
 clock, so a pause of its own looks like a late cue), and in the soak it
 freezes what it has kept each minute, so that they stay short.
 
     .venv/bin/python -m bench.show_hass --runs 3
     .venv/bin/python -m bench.show_hass --runs 1 --soak-minutes 60
-    PROPNET_GC_FREEZE_AFTER=60 .venv/bin/python -m bench.show_hass --runs 1 --soak-minutes 15
 """
 
 from __future__ import annotations
@@ -70,8 +68,6 @@ from .probes import LagProbe, percentiles, rss_kb
 CUES, EVERY_MS, PROPS = 20, 100, 3
 SOAK_CUES, SOAK_EVERY_MS = 100, 300  # the soak's show: 30 s
 PLAYER = "media_player.room_show"
-# Taken out of this process's environment, so that only Home Assistant sees it.
-FREEZE_AFTER = os.environ.pop("PROPNET_GC_FREEZE_AFTER", "")
 WASH = 4  # the dimmer's channel (demo fixtures: Main 1-3, Wash 4)
 ACTION_TOPIC = "bench/show/cue"
 LIGHT_AT_MS, ACTION_AT_MS = 20, 50
@@ -410,8 +406,6 @@ class ProbedHass(Hass):
     def _env(self) -> dict[str, str]:
         env = super()._env()
         env["PROPNET_GC_LOG"] = str(self.gc_log)
-        if FREEZE_AFTER:
-            env["PROPNET_GC_FREEZE_AFTER"] = FREEZE_AFTER
         env["PYTHONPATH"] = os.pathsep.join(
             filter(
                 None, [str(Path(__file__).parent / "gcwatch"), env.get("PYTHONPATH")]

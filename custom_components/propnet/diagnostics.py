@@ -11,6 +11,7 @@ from homeassistant.helpers import device_registry as dr
 from .hub.hub import PropHub
 from .lighting.coordinator import LightingCoordinator
 from .runtime import PropNetConfigEntry
+from .shows import shows_of
 
 TO_REDACT = {"mac", "ip", "url"}
 
@@ -30,12 +31,15 @@ def _hub_diagnostics(hub: PropHub) -> dict[str, Any]:
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: PropNetConfigEntry
 ) -> dict[str, Any]:
-    """Return a props entry's props and dropped messages, or show lighting's state."""
+    """Return a props entry's props, dropped messages and shows, or show lighting's state."""
     match entry.runtime_data:
         case LightingCoordinator() as lighting:
             return lighting.diagnostics()
         case hub:
-            return _hub_diagnostics(hub)
+            out = _hub_diagnostics(hub)
+            if (library := shows_of(hass, entry.entry_id)) is not None:
+                out["shows"] = library.diagnostics()
+            return out
 
 
 async def async_get_device_diagnostics(

@@ -20,7 +20,11 @@ import time
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.const import (
+    EVENT_HOMEASSISTANT_STOP,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
@@ -40,6 +44,7 @@ from .protocol.cues import Cue
 from .protocol.names import DEFAULT_PREFIX
 from .show.compile import ShowError, load_show
 from .show.cycle import HauntCycle
+from .show.heap import HEAP
 from .show.leads import Leads
 from .show.model import ActionCue, LightCue, SequenceCue, Show, Trigger
 from .show.runner import Runner
@@ -399,6 +404,7 @@ class ShowLibrary:
         self._loaded: Fingerprint = ()
         self._last_look: Fingerprint | None = None
         self._stop_watching: Callable[[], None] | None = None
+        self._unlisten_stop: Callable[[], None] | None = None
 
     def watch(self) -> None:
         """Reload when the show folder changes: a file saved, added or removed.
@@ -409,6 +415,22 @@ class ShowLibrary:
         self._stop_watching = async_track_time_interval(
             self.hass, self._look, WATCH_INTERVAL, cancel_on_shutdown=True
         )
+        self._unlisten_stop = self.hass.bus.async_listen_once(
+            EVENT_HOMEASSISTANT_STOP, self._on_stop
+        )
+
+    @callback
+    def _on_stop(self, _event: Event) -> None:
+        # Entries are not unloaded when Home Assistant stops; its shows end all the same.
+        self._unlisten_stop = None
+        self._let_go_of_heap()
+
+    def _let_go_of_heap(self) -> None:
+        for runner in self.runners.values():
+            HEAP.release(runner)
+        for cycle in self.cycles.values():
+            if cycle.idle is not None:
+                HEAP.release(cycle.idle)
 
     async def _look(self, _now: object = None) -> None:
         seen = await self.hass.async_add_executor_job(_fingerprint, self.folder)
@@ -434,12 +456,11 @@ class ShowLibrary:
                     await runner.stop()
                 self._drop_cycle(name)
                 runner.close()
+                HEAP.release(runner)
                 del self.runners[name]
         for name, show in shows.items():
             if name not in self.runners:
-                self.runners[name] = Runner(
-                    show, self.targets, sleep_until=self.timer.sleep_until
-                )
+                self.runners[name] = self._runner(show)
                 if show.cycle is not None:
                     self._add_cycle(name, self.runners[name])
         for name in set(self.problems) - set(problems):
@@ -459,17 +480,50 @@ class ShowLibrary:
         for listener in list(self._listeners):
             listener()
 
+    def diagnostics(self) -> dict[str, Any]:
+        """Return each show's state and counts, the files that did not load, and the heap's hold."""
+        return {
+            "heap_frozen": HEAP.held,
+            "shows": {
+                name: {
+                    "state": runner.state,
+                    "runs": runner.runs,
+                    "fired": runner.fired,
+                    "skipped": runner.skipped,
+                    "failed": runner.failed,
+                    "hub_timed": list(runner.hub_timed),
+                }
+                for name, runner in sorted(self.runners.items())
+            },
+            "problems": dict(self.problems),
+        }
+
+    def _runner(
+        self, show: Show, *, loop: bool = False, hub_timed: bool = False
+    ) -> Runner:
+        """Return a runner for ``show`` on this hub's timer, holding the heap frozen while it plays."""
+        runner = Runner(
+            show,
+            self.targets,
+            loop=loop,
+            hub_timed=hub_timed,
+            sleep_until=self.timer.sleep_until,
+        )
+
+        def on_change() -> None:
+            if runner.state == "playing":
+                HEAP.hold(runner)
+            else:
+                HEAP.release(runner)
+
+        runner.listen(on_change)
+        return runner
+
     def _add_cycle(self, name: str, runner: Runner) -> None:
         plan = runner.show.cycle
         assert plan is not None
         idle = (
-            Runner(
-                plan.idle,
-                self.targets,
-                loop=True,
-                hub_timed=True,
-                sleep_until=self.timer.sleep_until,
-            )
+            self._runner(plan.idle, loop=True, hub_timed=True)
             if plan.idle is not None
             else None
         )
@@ -520,12 +574,18 @@ class ShowLibrary:
             unfollow()
         if (cycle := self.cycles.pop(name, None)) is not None:
             cycle.close()
+            if cycle.idle is not None:
+                HEAP.release(cycle.idle)
 
     def close(self) -> None:
         """Cancel every show's schedule and the folder's watch (on unload)."""
         if self._stop_watching is not None:
             self._stop_watching()
             self._stop_watching = None
+        if self._unlisten_stop is not None:
+            self._unlisten_stop()
+            self._unlisten_stop = None
+        self._let_go_of_heap()
         for name in list(self.cycles):
             self._drop_cycle(name)
         for runner in self.runners.values():

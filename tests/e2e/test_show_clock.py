@@ -163,6 +163,7 @@ def _play_the_room_show(real_hass: Hass, room: Room, thunder: Watcher) -> None:
     assert len(instants) == 1, "one instant for every prop"
     start = instants.pop()
     real_hass.wait_state(player, "playing", 5)
+    assert heap_frozen(real_hass), "playing: the collector leaves it be"
     time.sleep(max(0.0, (start - hub_us()) / 1e6) + CUES * EVERY_MS / 1000 + 0.6)
     late = skews(room.stamps, start, CUES, EVERY_MS, 3)
     assert_on_time(late, clock_errors(room, mark, late, CUES))
@@ -174,6 +175,17 @@ def _play_the_room_show(real_hass: Hass, room: Room, thunder: Watcher) -> None:
     state = real_hass.states()[player]
     assert state["attributes"]["runs"] == 1
     assert state["attributes"]["cues_skipped"] == 0
+    assert not heap_frozen(real_hass), "ended: given back"
+
+
+def heap_frozen(real_hass: Hass) -> bool:
+    """Return whether the props hub's diagnostics say a show holds Home Assistant's heap frozen."""
+    for entry in real_hass.entries("propnet"):
+        path = f"/api/diagnostics/config_entry/{entry['entry_id']}"
+        if "shows" in (data := real_hass.get(path)["data"]):
+            frozen: bool = data["shows"]["heap_frozen"]
+            return frozen
+    raise AssertionError("no props hub runs shows")
 
 
 HAUNT = """\

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
+import gc
 from pathlib import Path
 from unittest.mock import patch
 
@@ -19,7 +20,13 @@ from pytest_homeassistant_custom_component.common import (
     MockUser,
     async_fire_time_changed,
 )
-from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    MqttMockHAClient,
+)
 
 from custom_components.propnet.hub.clock import hub_clock
 from custom_components.propnet.shows import WATCH_INTERVAL
@@ -114,6 +121,34 @@ async def test_a_show_file_is_a_media_player_that_sends_its_cues_ahead(
     )
     assert skull.commands[-1]["action"] == "show_stop"
     assert hass.states.get(PLAYER).state == "idle"
+
+
+async def test_while_a_show_plays_a_full_collection_cannot_walk_home_assistant_whole(
+    hass: HomeAssistant, skull: Prop, hass_client: ClientSessionGenerator
+) -> None:
+    """What was alive at play is frozen out of collections; pause, stop and unload give it back, and diagnostics say so."""
+    entry = hass.config_entries.async_entries("propnet")[0]
+    assert gc.get_freeze_count() == 0
+    await play(hass)
+    assert gc.get_freeze_count() > 10_000, "Home Assistant's own objects"
+    shows = (await get_diagnostics_for_config_entry(hass, hass_client, entry))["shows"]
+    assert shows["heap_frozen"] is True
+    assert shows["shows"]["room"]["state"] == "playing"
+    await hass.services.async_call(
+        "media_player", "media_pause", {"entity_id": PLAYER}, blocking=True
+    )
+    assert gc.get_freeze_count() == 0, "paused, no cue is due"
+    await hass.services.async_call(
+        "media_player", "media_play", {"entity_id": PLAYER}, blocking=True
+    )
+    assert gc.get_freeze_count() > 0
+    await hass.services.async_call(
+        "media_player", "media_stop", {"entity_id": PLAYER}, blocking=True
+    )
+    assert gc.get_freeze_count() == 0
+    await play(hass)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert gc.get_freeze_count() == 0, "unloaded while playing"
 
 
 async def test_a_show_whose_prop_is_not_synced_does_not_start_and_says_why(
