@@ -21,7 +21,7 @@ With ``--soak-minutes N`` a 30 s show of the same kinds (100 cues each,
 a minute: lateness of each kind, loop lag (websocket pings, as
 bench.show_scale probes it), resident memory and cues lost.
 
-Home Assistant's collections that hold it 5 ms or more are logged from
+Home Assistant's collections that hold it 5 ms or more (and every full one) are logged from
 inside it (``bench/gcwatch``, put on its PYTHONPATH) and shown beside the
 loop lag: while a show plays, PropNet keeps them short (``show/heap.py``).
 The bench's own collections are shown too (its receivers stamp on its
@@ -313,7 +313,8 @@ def soak(
         "    minute, prop skew p50 / p99 / max, Enttec p99 / max, sACN p99 / max,"
         " action p99 / max (ms), loop lag p99 / max (ms), RSS MB, cues lost,"
         " of them skipped by the runner, runs, Home Assistant's GC pauses >= 50 ms"
-        " (longest ms), the bench's own (longest ms)"
+        " (longest ms), its full collections (longest ms), the bench's own"
+        " pauses >= 50 ms (longest ms)"
     )
     probe = LagProbe(hass)
     failed: list[str] = []
@@ -359,8 +360,10 @@ def soak(
             ]
             now = time.monotonic()
             lag = percentiles(probe.between(began, now))
-            pauses = [ms for _, ms in gc_pauses(gc_log, began, now)]
+            logged = gc_pauses(gc_log, began, now)
+            pauses = [ms for _, ms in logged]
             long_pauses = [ms for ms in pauses if ms >= 50]
+            full = [ms for generation, ms in logged if generation == 2]
             mine = own.between(began, now)
             print(
                 f"    {minute:3d}, "
@@ -368,6 +371,7 @@ def soak(
                 + f", {lag[1]:.2f} / {lag[2]:.2f},"
                 f" {rss_kb(hass) / 1024:.0f}, {lost}, {skipped(hass) - skipped_before},"
                 f" {runs}, {len(long_pauses)} ({max(pauses, default=0):.0f}),"
+                f" {len(full)} ({max(full, default=0):.1f}),"
                 f" {len([ms for ms in mine if ms >= 50])} ({max(mine, default=0):.0f})",
                 flush=True,
             )
@@ -382,7 +386,7 @@ def soak(
 
 
 def gc_pauses(log: Path, start: float, end: float) -> list[tuple[int, float]]:
-    """Return the (generation, ms) of Home Assistant's collections of 5 ms or more that began between two monotonic instants."""
+    """Return the (generation, ms) of Home Assistant's logged collections (5 ms or more, or full) that began between two monotonic instants."""
     if not log.exists():
         return []
     out = []
@@ -504,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
                     soak(hass, room, outputs, args.soak_minutes, gc_log=gc_log, own=own)
                 pauses = gc_pauses(gc_log, began, time.monotonic())
                 print(
-                    f"  Home Assistant's collections of 5 ms or more: {len(pauses)};"
+                    f"  Home Assistant's collections of 5 ms or more, and the full ones: {len(pauses)};"
                     " by generation, count and longest ms: "
                     + ", ".join(
                         f"{g}: {len(ms)} ({max(ms):.0f})"

@@ -1,4 +1,4 @@
-"""Bench probe loaded into Home Assistant's interpreter: logs each garbage collection that holds it 5 ms or more."""
+"""Bench probe loaded into Home Assistant's interpreter: logs each garbage collection that holds it 5 ms or more, and every full one."""
 
 import os
 from pathlib import Path
