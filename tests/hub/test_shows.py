@@ -128,7 +128,8 @@ async def test_while_a_show_plays_a_full_collection_cannot_walk_home_assistant_w
 ) -> None:
     """What was alive at play is frozen out of collections; pause, stop and unload give it back, and diagnostics say so."""
     entry = hass.config_entries.async_entries("propnet")[0]
-    assert gc.get_freeze_count() == 0
+    # Home Assistant's test plugin (2026.2) freezes the heap for each module.
+    gc.unfreeze()
     await play(hass)
     assert gc.get_freeze_count() > 10_000, "Home Assistant's own objects"
     shows = (await get_diagnostics_for_config_entry(hass, hass_client, entry))["shows"]
