@@ -5,12 +5,16 @@ libfaketime (seconds off, 100 to 200 ppm fast or slow) at a real-time
 priority, and keep the time of Home Assistant's own show clock, found from
 the retained message it publishes. The show file has 20 lid toggles per
 prop 100 ms apart, 20 light cues on a show lighting dimmer (Enttec DMX USB
-Pro on a pseudo-terminal, and sACN to a receiver of the sacn library) and
+Pro on a pseudo-terminal, and sACN) and
 20 ``mqtt.publish`` action cues, each 50 ms after a prop cue. It is played
 through ``media_player.media_play`` over the REST API. Everything is stamped
 outside Home Assistant on the machine's monotonic clock (Home Assistant's
-show clock too): each prop pin change, each DMX frame as the widget
-decodes it, each sACN packet, each action's MQTT message at a subscriber.
+show clock too): each prop pin change, each DMX frame and sACN packet in a
+receiving process of their own (``bench/dmxstamp.py``: the kernel's
+receive instant for sACN), each action's MQTT message at a subscriber. The
+same sACN packets also go to a receiver of the sacn library inside the
+bench's process, as this bench first measured them: the two in the same
+run say what stamping in a busy process adds.
 Each run plays the show once with Home Assistant idle and once while the
 load of ``bench.system``'s load scenario runs: 100 props sending telemetry
 every second and 200 RGB commands a second into show lighting (which makes
@@ -58,10 +62,10 @@ from tests.harness.broker import Broker
 from tests.harness.demo import set_lighting_options
 from tests.harness.hass import REPO, Hass, HassError
 from tests.harness.procs import free_port, wait_until
-from tests.harness.pty_widget import PtyWidget
-from tests.harness.showroom import Room, firings, show_room
+from tests.harness.showroom import Room, firings, realtime_allowed, show_room
 from tests.harness.watcher import Watcher
 
+from .dmxstamp import DmxStamps
 from .gcwatch.gcpauses import watch
 from .probes import LagProbe, percentiles, rss_kb
 
@@ -225,13 +229,13 @@ def set_up_entries(hass: Hass, enttec: Path | None, network_outputs: str) -> Non
 
 
 class Outputs:
-    """What the show reaches outside Home Assistant: the DMX widget, the sACN receiver, the action subscriber."""
+    """What the show reaches outside Home Assistant: the DMX receivers' process, the bench's own sACN receiver, the action subscriber."""
 
     def __init__(
-        self, widget: PtyWidget, receiver: SacnTimes, actions: Watcher
+        self, stamps: DmxStamps, receiver: SacnTimes, actions: Watcher
     ) -> None:
         """Keep the three."""
-        self.widget = widget
+        self.stamps = stamps
         self.receiver = receiver
         self.actions = actions
 
@@ -257,20 +261,12 @@ def play(
     start = json.loads(start_cmd.payload)["params"]["at"]
     time.sleep(max(0.0, (start - hub_us()) / 1e6) + cues * every_ms / 1000 + 0.7)
     got, missed = firings(room.stamps, start, cues, every_ms, PROPS)
-    since = start / 1e6 - 1
-    enttec, enttec_missed = first_frames(
-        [
-            (t, f[WASH])
-            for t, f in outputs.widget.received()
-            if t >= since and len(f) > WASH
-        ],
-        start,
-        cues,
-        every_ms,
-    )
-    network, network_missed = first_frames(
-        outputs.receiver.drain(), start, cues, every_ms
-    )
+    enttec_seen, sacn_seen = outputs.stamps.since(start / 1e6 - 1)
+    enttec, enttec_missed = first_frames(enttec_seen, start, cues, every_ms)
+    network, network_missed = first_frames(sacn_seen, start, cues, every_ms)
+    # The same packets to a receiver in this process: what stamping here
+    # adds (a cue it misses is not counted lost: the kernel's stamp saw it).
+    in_bench, _ = first_frames(outputs.receiver.drain(), start, cues, every_ms)
     actions: list[int] = []
     for seen in outputs.actions.messages[action_mark:]:
         i = int(seen.payload)
@@ -286,7 +282,13 @@ def play(
     if any(lost.values()):
         print(f"  (cues not seen: {lost})")
     wait_until(lambda: hass.states()[PLAYER]["state"] == "idle", 10, "the show to end")
-    return {"prop": got, "enttec": enttec, "sacn": network, "action": actions}
+    return {
+        "prop": got,
+        "enttec": enttec,
+        "sacn": network,
+        "action": actions,
+        "sacn_in_bench": in_bench,
+    }
 
 
 def soak(
@@ -311,7 +313,7 @@ def soak(
     print(f"  soak: a 30 s show ({cues} cues of each kind) looping for {minutes} min")
     print(
         "    minute, prop skew p50 / p99 / max, Enttec p99 / max, sACN p99 / max,"
-        " action p99 / max (ms), loop lag p99 / max (ms), RSS MB, cues lost,"
+        " action p99 / max, sACN stamped in the bench's process p99 / max (ms), loop lag p99 / max (ms), RSS MB, cues lost,"
         " of them skipped by the runner, runs, Home Assistant's GC pauses >= 50 ms"
         " (longest ms), its full collections (longest ms), the bench's own"
         " pauses >= 50 ms (longest ms)"
@@ -343,7 +345,8 @@ def soak(
                 runs += 1
                 for kind, values in one.items():
                     got.setdefault(kind, []).extend(values)
-                    lost += cues * (PROPS if kind == "prop" else 1) - len(values)
+                    if kind != "sacn_in_bench":
+                        lost += cues * (PROPS if kind == "prop" else 1) - len(values)
             minute += 1
             # A minute whose every play failed has no figures, not zeros.
             prop = summary(got["prop"]) if got.get("prop") else None
@@ -355,7 +358,7 @@ def soak(
                     "{:.2f} / {:.2f}".format(*summary(got[kind])[1:])
                     if got.get(kind)
                     else "-"
-                    for kind in ("enttec", "sacn", "action")
+                    for kind in ("enttec", "sacn", "action", "sacn_in_bench")
                 ),
             ]
             now = time.monotonic()
@@ -470,14 +473,24 @@ def main(argv: list[str] | None = None) -> int:
         own = OwnPauses()
         hass = ProbedHass(folder / "hass", REPO / ".run" / "cache", gc_log)
         hass.prepare().start()
-        widget = PtyWidget(folder / "usb-ENTTEC_DMX_USB_PRO_EN777-if00-port0")
-        port = free_port()
-        receiver = SacnTimes(port)
+        port, bench_port = free_port(), free_port()
+        stamps = DmxStamps(
+            folder / "usb-ENTTEC_DMX_USB_PRO_EN777-if00-port0",
+            port,
+            WASH,
+            realtime_allowed(),
+        )
+        receiver = SacnTimes(bench_port)
         actions = Watcher(broker.port, ACTION_TOPIC)
-        outputs = Outputs(widget, receiver, actions)
+        outputs = Outputs(stamps, receiver, actions)
         try:
             hass.ensure_mqtt(broker.host, broker.port)
-            set_up_entries(hass, widget.link, f"sacn 127.0.0.1:{port} universes=1")
+            set_up_entries(
+                hass,
+                stamps.link,
+                f"sacn 127.0.0.1:{port} universes=1\n"
+                f"sacn 127.0.0.1:{bench_port} universes=1",
+            )
             shows = hass.config / "propnet" / "shows"
             shows.mkdir(parents=True, exist_ok=True)
             (shows / "room.yaml").write_text(show_file())
@@ -536,13 +549,14 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             actions.close()
             receiver.close()
-            widget.close()
+            stamps.close()
             hass.stop()
             broker.stop()
     labels = {
         "prop": "prop cue skew",
         "enttec": "light cue -> first Enttec frame",
         "sacn": "light cue -> first sACN packet",
+        "sacn_in_bench": "light cue -> first sACN packet, stamped in the bench's process",
         "action": "action cue -> its MQTT message",
     }
     for (mode, kind), runs in results.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import os
 from pathlib import Path
 import threading
 import time
@@ -11,6 +12,7 @@ from hypothesis import given, strategies as st
 import pytest
 import serial
 
+from custom_components.propnet.lighting.outputs import enttec
 from custom_components.propnet.lighting.outputs.enttec import (
     LABEL_SEND_DMX,
     EnttecOutput,
@@ -256,3 +258,67 @@ def test_a_cue_right_after_a_change_leaves_at_once_other_changes_wait_their_fram
         assert arrived[4] - arrived[3] > 0.5, arrived
     finally:
         out.stop()
+
+
+def test_a_cue_is_written_by_the_caller_and_an_ordinary_change_by_the_thread(
+    output: EnttecOutput, widget: PtyWidget
+) -> None:
+    """A show's cue does not wait for the worker thread's turn: update() writes it to the port itself."""
+    wait_until(lambda: output.status is Status.CONNECTED, 5, "the output connecting")
+    output.update(bytes([9, 9, 9]))
+    wait_until(lambda: output.frames_sent >= 1, 3, "the change going out")
+    assert output.cues_written == 0
+    time.sleep(0.1)  # the bucket has a frame for the cue
+    output.update(bytes([7, 0, 0]), cue=True)
+    assert output.cues_written == 1
+    wait_until(
+        lambda: any(f[1:4] == bytes([7, 0, 0]) for _, f in widget.received()),
+        3,
+        "the cue at the widget",
+    )
+
+
+def test_a_cue_while_the_thread_writes_is_left_to_the_thread(
+    output: EnttecOutput, widget: PtyWidget
+) -> None:
+    """Two writers never share the port: a cue that finds a write under way is sent by the thread after it."""
+    wait_until(lambda: output.status is Status.CONNECTED, 5, "the output connecting")
+    with output._writing:
+        output.update(bytes([5, 0, 0]), cue=True)
+        assert output.cues_written == 0
+        time.sleep(0.05)
+        assert not any(f[1:4] == bytes([5, 0, 0]) for _, f in widget.received())
+    wait_until(
+        lambda: any(f[1:4] == bytes([5, 0, 0]) for _, f in widget.received()),
+        3,
+        "the cue at the widget, from the thread",
+    )
+    assert output.cues_written == 0
+
+
+def test_what_the_port_does_not_take_of_a_cue_the_thread_writes_whole(
+    output: EnttecOutput, widget: PtyWidget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A port that takes only part of a cue's frame at once still shows the whole frame, and the next one after it."""
+    wait_until(lambda: output.status is Status.CONNECTED, 5, "the output connecting")
+
+    class Partly:
+        """The output's os, whose writes take seven bytes at most."""
+
+        @staticmethod
+        def write(fd: int, data: bytes) -> int:
+            return os.write(fd, data[:7])
+
+    monkeypatch.setattr(enttec, "os", Partly)
+    output.update(bytes([3, 2, 1]), cue=True)
+    assert output.cues_written == 1
+    time.sleep(0.1)
+    output.update(bytes([4, 5, 6]), cue=True)
+    wait_until(
+        lambda: any(f[1:4] == bytes([4, 5, 6]) for _, f in widget.received()),
+        3,
+        "the second cue at the widget",
+    )
+    looks = [f[1:4] for _, f in widget.received()]
+    assert bytes([3, 2, 1]) in looks
+    assert looks.index(bytes([3, 2, 1])) < looks.index(bytes([4, 5, 6]))

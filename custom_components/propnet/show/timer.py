@@ -4,10 +4,12 @@ asyncio's epoll selector rounds every wait up to the next millisecond, so a
 cue slept for with ``asyncio.sleep`` fires 0 to 1 ms late (0.5 ms on
 average) before any other work. On Linux a timerfd armed at the absolute
 instant (CLOCK_MONOTONIC, the clock ``hub_us`` reads), less a few hundred
-microseconds that the loop then spins, makes the loop's own selector return
-as the kernel's timer expires. One timerfd serves every
-waiter of one loop: it is armed for the earliest. Where there is no
-timerfd (not Linux, Python before 3.13) waits fall back to asyncio's.
+microseconds, makes the loop's own selector return as the kernel's timer
+expires. The waiter is woken then, early, and spins the rest itself: the
+loop's other ready callbacks, which run between the wake and the waiter's
+turn, take from that margin instead of adding to its lateness. One timerfd
+serves every waiter of one loop: it is armed for the earliest. Where there
+is no timerfd (not Linux, Python before 3.13) waits fall back to asyncio's.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ import time
 from ..protocol.timesync import hub_us
 
 SleepUntil = Callable[[int], Awaitable[None]]
-# The timerfd wakes the loop this long before an instant, and the loop spins
-# the rest: at most this long, once per instant (a cue, a sequence frame).
+# The timerfd wakes a waiter this long before its instant, and the waiter
+# spins the rest: at most this long, once per instant (a cue, a sequence
+# frame), less whatever the loop ran before the waiter's turn.
 SPIN_US = 500
 
 
@@ -66,6 +69,11 @@ class PreciseTimer:
         finally:
             if future.cancelled():
                 self._arm()
+        # Woken up to SPIN_US early: the last fraction is spun, not slept,
+        # since a sleeping processor wakes hundreds of microseconds late
+        # (more in a virtual machine).
+        while hub_us() < at_us:
+            pass
 
     def _open(self) -> bool:
         loop = asyncio.get_running_loop()
@@ -114,14 +122,8 @@ class PreciseTimer:
         with contextlib.suppress(BlockingIOError):
             os.read(self._fd, 8)
         self._armed_us = None
-        if self._waiters and 0 < self._waiters[0][0] - hub_us() <= SPIN_US:
-            # Woken SPIN_US early, as armed: the last fraction is spun, not
-            # slept, since a sleeping processor wakes hundreds of
-            # microseconds late (more in a virtual machine).
-            due = self._waiters[0][0]
-            while hub_us() < due:
-                pass
-        now = hub_us()
+        # Each waiter spins its own last SPIN_US, in its turn.
+        now = hub_us() + SPIN_US
         while self._waiters and self._waiters[0][0] <= now:
             _, _, future = heapq.heappop(self._waiters)
             if not future.done():

@@ -252,7 +252,13 @@ class NetworkOutput:
             )
             return
         wire = node.get_universe(self.target.wire_universe(universe))
-        wire.get_channel("all").set_values(values[:UNIVERSE_SIZE])
+        # Into the universe's buffer at once, which its send and its
+        # once-a-second refresh read: pyartnet's channel API checks and
+        # converts each of the 512 values in Python, half a millisecond a
+        # frame (measured) before a cue's packet could leave. The buffer is
+        # pyartnet 2.0's (pinned in the manifest); the story tests receive
+        # every value sent, so a pyartnet that moves it fails them.
+        wire._data[:UNIVERSE_SIZE] = values[:UNIVERSE_SIZE]  # noqa: SLF001
         wire.send_data()
         self._sent[universe] = values
         self._buckets[universe] = (tokens - 1, now)
@@ -271,6 +277,8 @@ class NetworkOutput:
                 node = self._make_node()
                 async with node:
                     for universe in self.universes:
+                        # The channel only sizes the universe: frames are
+                        # written to its buffer (_push).
                         node.add_universe(
                             self.target.wire_universe(universe)
                         ).add_channel(start=1, width=UNIVERSE_SIZE, channel_name="all")
