@@ -28,9 +28,10 @@ bench.show_scale probes it), resident memory and cues lost.
 Home Assistant's collections that hold it 5 ms or more (and every full one) are logged from
 inside it (``bench/gcwatch``, put on its PYTHONPATH) and shown beside the
 loop lag: while a show plays, PropNet keeps them short (``show/heap.py``).
-The bench's own collections are shown too (its receivers stamp on its
-clock, so a pause of its own looks like a late cue), and in the soak it
-freezes what it has kept each minute, so that they stay short.
+The bench's own collections are shown too (its action subscriber and its
+own sACN receiver stamp on its clock, so a pause of its own looks like a
+late cue), and in the soak it freezes what it has kept each minute, so
+that they stay short.
 
     .venv/bin/python -m bench.show_hass --runs 3
     .venv/bin/python -m bench.show_hass --runs 1 --soak-minutes 60
@@ -422,7 +423,7 @@ class ProbedHass(Hass):
 
 
 class OwnPauses:
-    """This process's own collections of 5 ms or more: its receivers stamp on its clock, so a pause of its own looks like a late or lost cue."""
+    """This process's own collections of 5 ms or more: its action subscriber and its own sACN receiver stamp on its clock, so a pause of its own looks like a late or lost cue."""
 
     def __init__(self) -> None:
         """Start recording."""
