@@ -27,7 +27,7 @@ bench.show_scale probes it), resident memory and cues lost.
 
 Home Assistant's collections that hold it 5 ms or more (and every full one) are logged from
 inside it (``bench/gcwatch``, put on its PYTHONPATH) and shown beside the
-loop lag: while a show plays, PropNet keeps them short (``show/heap.py``).
+loop lag: while a show plays, PropNet keeps them short (``show/interpreter.py``).
 The bench's own collections are shown too (its action subscriber and its
 own sACN receiver stamp on its clock, so a pause of its own looks like a
 late cue), and in the soak it freezes what it has kept each minute, so

@@ -44,7 +44,7 @@ from .protocol.cues import Cue
 from .protocol.names import DEFAULT_PREFIX
 from .show.compile import ShowError, load_show
 from .show.cycle import HauntCycle
-from .show.heap import HEAP
+from .show.interpreter import INTERPRETER
 from .show.leads import Leads
 from .show.model import ActionCue, LightCue, SequenceCue, Show, Trigger
 from .show.runner import Runner
@@ -423,14 +423,14 @@ class ShowLibrary:
     def _on_stop(self, _event: Event) -> None:
         # Entries are not unloaded when Home Assistant stops; its shows end all the same.
         self._unlisten_stop = None
-        self._let_go_of_heap()
+        self._let_go_of_interpreter()
 
-    def _let_go_of_heap(self) -> None:
+    def _let_go_of_interpreter(self) -> None:
         for runner in self.runners.values():
-            HEAP.release(runner)
+            INTERPRETER.release(runner)
         for cycle in self.cycles.values():
             if cycle.idle is not None:
-                HEAP.release(cycle.idle)
+                INTERPRETER.release(cycle.idle)
 
     async def _look(self, _now: object = None) -> None:
         seen = await self.hass.async_add_executor_job(_fingerprint, self.folder)
@@ -456,7 +456,7 @@ class ShowLibrary:
                     await runner.stop()
                 self._drop_cycle(name)
                 runner.close()
-                HEAP.release(runner)
+                INTERPRETER.release(runner)
                 del self.runners[name]
         for name, show in shows.items():
             if name not in self.runners:
@@ -481,9 +481,9 @@ class ShowLibrary:
             listener()
 
     def diagnostics(self) -> dict[str, Any]:
-        """Return each show's state and counts, the files that did not load, and the heap's hold."""
+        """Return each show's state and counts, the files that did not load, and the interpreter hold."""
         return {
-            "heap_frozen": HEAP.held,
+            "heap_frozen": INTERPRETER.held,
             "shows": {
                 name: {
                     "state": runner.state,
@@ -501,7 +501,7 @@ class ShowLibrary:
     def _runner(
         self, show: Show, *, loop: bool = False, hub_timed: bool = False
     ) -> Runner:
-        """Return a runner for ``show`` on this hub's timer, holding the heap frozen while it plays."""
+        """Return a runner for ``show`` on this hub's timer, holding the interpreter (heap frozen, switch interval short) while it plays."""
         runner = Runner(
             show,
             self.targets,
@@ -512,9 +512,9 @@ class ShowLibrary:
 
         def on_change() -> None:
             if runner.state == "playing":
-                HEAP.hold(runner)
+                INTERPRETER.hold(runner)
             else:
-                HEAP.release(runner)
+                INTERPRETER.release(runner)
 
         runner.listen(on_change)
         return runner
@@ -575,7 +575,7 @@ class ShowLibrary:
         if (cycle := self.cycles.pop(name, None)) is not None:
             cycle.close()
             if cycle.idle is not None:
-                HEAP.release(cycle.idle)
+                INTERPRETER.release(cycle.idle)
 
     def close(self) -> None:
         """Cancel every show's schedule and the folder's watch (on unload)."""
@@ -585,7 +585,7 @@ class ShowLibrary:
         if self._unlisten_stop is not None:
             self._unlisten_stop()
             self._unlisten_stop = None
-        self._let_go_of_heap()
+        self._let_go_of_interpreter()
         for name in list(self.cycles):
             self._drop_cycle(name)
         for runner in self.runners.values():

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 import gc
 from pathlib import Path
+import sys
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -29,6 +30,7 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.propnet.hub.clock import hub_clock
+from custom_components.propnet.show.interpreter import SWITCH_INTERVAL
 from custom_components.propnet.shows import WATCH_INTERVAL
 
 from ..common import propnet_entry
@@ -123,15 +125,17 @@ async def test_a_show_file_is_a_media_player_that_sends_its_cues_ahead(
     assert hass.states.get(PLAYER).state == "idle"
 
 
-async def test_while_a_show_plays_a_full_collection_cannot_walk_home_assistant_whole(
+async def test_while_a_show_plays_neither_a_collection_nor_another_thread_holds_its_cues(
     hass: HomeAssistant, skull: Prop, hass_client: ClientSessionGenerator
 ) -> None:
-    """What was alive at play is frozen out of collections; pause, stop and unload give it back, and diagnostics say so."""
+    """What was alive at play is frozen out of collections and threads switch every half millisecond; pause, stop and unload give both back, and diagnostics say so."""
     entry = hass.config_entries.async_entries("propnet")[0]
     # Home Assistant's test plugin (2026.2) freezes the heap for each module.
     gc.unfreeze()
+    interval = sys.getswitchinterval()
     await play(hass)
     assert gc.get_freeze_count() > 10_000, "Home Assistant's own objects"
+    assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL, rel=0.01)
     shows = (await get_diagnostics_for_config_entry(hass, hass_client, entry))["shows"]
     assert shows["heap_frozen"] is True
     assert shows["shows"]["room"]["state"] == "playing"
@@ -139,6 +143,7 @@ async def test_while_a_show_plays_a_full_collection_cannot_walk_home_assistant_w
         "media_player", "media_pause", {"entity_id": PLAYER}, blocking=True
     )
     assert gc.get_freeze_count() == 0, "paused, no cue is due"
+    assert sys.getswitchinterval() == pytest.approx(interval, rel=0.01)
     await hass.services.async_call(
         "media_player", "media_play", {"entity_id": PLAYER}, blocking=True
     )
@@ -150,6 +155,7 @@ async def test_while_a_show_plays_a_full_collection_cannot_walk_home_assistant_w
     await play(hass)
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert gc.get_freeze_count() == 0, "unloaded while playing"
+    assert sys.getswitchinterval() == pytest.approx(interval, rel=0.01)
 
 
 async def test_a_show_whose_prop_is_not_synced_does_not_start_and_says_why(

@@ -1,27 +1,28 @@
-"""The heap hold: frozen while any show holds it, given back by the last, and nothing kept for good."""
+"""The interpreter hold: while any show plays the heap is frozen and the switch interval short; the last to let go gives both back, and nothing is kept for good."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 import gc
+import sys
 import weakref
 
 import pytest
 
-from custom_components.propnet.show.heap import HeapHold
+from custom_components.propnet.show.interpreter import SWITCH_INTERVAL, InterpreterHold
 
 
 @pytest.fixture
-def heap() -> Iterator[HeapHold]:
+def heap() -> Iterator[InterpreterHold]:
     """Give the test a hold of its own, on a heap nobody else has frozen."""
     # Home Assistant's test plugin (2026.2) freezes the heap for each module.
     gc.unfreeze()
-    yield HeapHold()
+    yield InterpreterHold()
     gc.unfreeze()
 
 
 def test_what_was_alive_is_left_out_of_collections_until_the_last_show_lets_go(
-    heap: HeapHold,
+    heap: InterpreterHold,
 ) -> None:
     """Two shows hold it; it stays frozen until both let go, and a stranger's release changes nothing."""
     kept = [[] for _ in range(1000)]
@@ -39,7 +40,9 @@ def test_what_was_alive_is_left_out_of_collections_until_the_last_show_lets_go(
     assert gc.get_freeze_count() == 0
 
 
-def test_garbage_made_while_frozen_is_freed_once_given_back(heap: HeapHold) -> None:
+def test_garbage_made_while_frozen_is_freed_once_given_back(
+    heap: InterpreterHold,
+) -> None:
     """A reference cycle dropped while the heap is held is not lost for good: it goes once the show ends."""
 
     class Node:
@@ -55,3 +58,21 @@ def test_garbage_made_while_frozen_is_freed_once_given_back(heap: HeapHold) -> N
     heap.release("room")
     gc.collect()
     assert alive() is None
+
+
+def test_the_switch_interval_is_short_while_a_show_plays_and_given_back_after(
+    heap: InterpreterHold,
+) -> None:
+    """The event loop waits at most half a millisecond for another thread's turn while a show plays; the old interval comes back."""
+    before = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(0.004)
+        heap.hold("room")
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL, rel=0.01)
+        heap.hold("idle loop")
+        heap.release("room")
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL, rel=0.01)
+        heap.release("idle loop")
+        assert sys.getswitchinterval() == pytest.approx(0.004, rel=0.01)
+    finally:
+        sys.setswitchinterval(before)
