@@ -76,3 +76,27 @@ def test_the_switch_interval_is_short_while_a_show_plays_and_given_back_after(
         assert sys.getswitchinterval() == pytest.approx(0.004, rel=0.01)
     finally:
         sys.setswitchinterval(before)
+
+
+def test_young_garbage_is_freed_as_a_show_starts_not_frozen_with_the_heap(
+    heap: InterpreterHold,
+) -> None:
+    """A reference cycle dropped just before a show starts is freed by the hold itself, not kept frozen (and then in the old generation) for the whole show."""
+
+    class Node:
+        pass
+
+    dropped = Node()
+    dropped.self = dropped  # type: ignore[attr-defined]
+    gone = weakref.ref(dropped)
+    # No automatic collection may free it first: only the hold's own.
+    gc.disable()
+    try:
+        del dropped
+        assert gone() is not None
+        heap.hold("room")
+        assert gone() is None
+        assert heap.held
+    finally:
+        gc.enable()
+        heap.release("room")

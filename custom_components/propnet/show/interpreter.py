@@ -5,11 +5,17 @@ started, and a full collection walks them all: 230 to 340 ms measured on
 these machines, long enough to skip every light and action cue due
 meanwhile. While a show plays, what existed before it is moved to the
 permanent generation (``gc.freeze``, which costs no walk), so a collection
-walks only what the show's minutes have added. When no show plays it is
-given back (``gc.unfreeze``): a reference cycle that became garbage
-meanwhile is then freed by the next full collection, so nothing is kept for
-good. Both calls cost no walk, which matters: a show holds the heap as it
-starts, a few milliseconds before its first cue. A freeze made by someone
+walks only what the show's minutes have added. The young generations are
+collected first (``gc.collect(1)``, which walks only them): what they hold
+is then either freed or in the old generation, where it would have gone
+anyway, and no young garbage is frozen. Without that, each play froze the
+young garbage of its first instant, and once given back it waited in the
+old generation for a full collection: Home Assistant grew 0.5 MB a minute
+in a soak of 30 s plays, against 0.15 without the freeze. When no show
+plays the heap is given back (``gc.unfreeze``): a reference cycle that
+became garbage meanwhile is then freed by the next full collection, so
+nothing is kept for good. A show holds the heap as it starts, its start
+lead (500 ms unless it says) before its first cue. A freeze made by someone
 else in the same process (Home Assistant's test plugin freezes for each
 test module) is undone when the last show ends, since telling it apart
 (``gc.get_freeze_count``) walks every frozen object.
@@ -30,6 +36,7 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+import time
 from typing import Final
 
 LOGGER = logging.getLogger(__name__)
@@ -51,12 +58,18 @@ class InterpreterHold:
         return bool(self._holders)
 
     def hold(self, holder: object) -> None:
-        """Hold for ``holder`` (the first holder freezes and shortens; later ones only count)."""
+        """Hold for ``holder`` (the first holder collects the young, freezes and shortens; later ones only count)."""
         if not self._holders:
+            began = time.perf_counter()
+            gc.collect(1)
             gc.freeze()
             self._interval = sys.getswitchinterval()
             sys.setswitchinterval(min(self._interval, SWITCH_INTERVAL))
-            LOGGER.debug("A show began: the heap is frozen, the switch interval short")
+            LOGGER.debug(
+                "A show began: the young collected (%.1f ms), the heap frozen,"
+                " the switch interval short",
+                (time.perf_counter() - began) * 1000,
+            )
         self._holders.add(holder)
 
     def release(self, holder: object) -> None:
