@@ -11,7 +11,8 @@ is then either freed or in the old generation, where it would have gone
 anyway, and no young garbage is frozen. Without that, each play froze the
 young garbage of its first instant, and once given back it waited in the
 old generation for a full collection: Home Assistant grew 0.5 MB a minute
-in a soak of 30 s plays, against 0.15 without the freeze. When no show
+in a soak of 30 s plays, against 0.15 without the freeze and 0.13 with
+the young collected first (docs/benchmarks.md). When no show
 plays the heap is given back (``gc.unfreeze``): a reference cycle that
 became garbage meanwhile is then freed by the next full collection, so
 nothing is kept for good. A show holds the heap as it starts, its start
