@@ -12,6 +12,14 @@ import pytest
 from custom_components.propnet.show.interpreter import SWITCH_INTERVAL, InterpreterHold
 
 
+class Node:
+    """An object that keeps itself alive: only the cycle collector frees it."""
+
+    def __init__(self) -> None:
+        """Refer to itself."""
+        self.self = self
+
+
 @pytest.fixture
 def heap() -> Iterator[InterpreterHold]:
     """Give the test a hold of its own, on a heap nobody else has frozen."""
@@ -45,11 +53,7 @@ def test_garbage_made_while_frozen_is_freed_once_given_back(
 ) -> None:
     """A reference cycle dropped while the heap is held is not lost for good: it goes once the show ends."""
 
-    class Node:
-        pass
-
     before = Node()
-    before.self = before  # type: ignore[attr-defined]
     alive = weakref.ref(before)
     heap.hold("room")
     del before
@@ -83,11 +87,7 @@ def test_young_garbage_is_freed_as_a_show_starts_not_frozen_with_the_heap(
 ) -> None:
     """A reference cycle dropped just before a show starts is freed by the hold itself, not kept frozen (and then in the old generation) for the whole show."""
 
-    class Node:
-        pass
-
     dropped = Node()
-    dropped.self = dropped  # type: ignore[attr-defined]
     gone = weakref.ref(dropped)
     # No automatic collection may free it first: only the hold's own.
     gc.disable()
