@@ -23,7 +23,11 @@ the RGB fixture change at 40 frames a second on the same outputs).
 With ``--soak-minutes N`` a 30 s show of the same kinds (100 cues each,
 300 ms apart) then loops for N minutes in the same Home Assistant, one line
 a minute: lateness of each kind, loop lag (websocket pings, as
-bench.show_scale probes it), resident memory and cues lost.
+bench.show_scale probes it), resident memory and cues lost, and beside them
+what the machine did that minute: the time the host stole from it
+(/proc/stat), and the stalls of two sleeping probes, one above the props'
+real-time priority (the machine not running at all) and one at Home
+Assistant's own (also the real-time processes keeping both cores).
 
 Home Assistant's collections that hold it 5 ms or more (and every full one) are logged from
 inside it (``bench/gcwatch``, put on its PYTHONPATH) and shown beside the
@@ -68,7 +72,7 @@ from tests.harness.watcher import Watcher
 
 from .dmxstamp import DmxStamps
 from .gcwatch.gcpauses import watch
-from .probes import LagProbe, percentiles, rss_kb
+from .probes import LagProbe, StallProbe, percentiles, rss_kb, stolen_ms
 
 CUES, EVERY_MS, PROPS = 20, 100, 3
 SOAK_CUES, SOAK_EVERY_MS = 100, 300  # the soak's show: 30 s
@@ -317,15 +321,21 @@ def soak(
         " action p99 / max, sACN stamped in the bench's process p99 / max (ms), loop lag p99 / max (ms), RSS MB, cues lost,"
         " of them skipped by the runner, runs, Home Assistant's GC pauses >= 50 ms"
         " (longest ms), its full collections (longest ms), the bench's own"
-        " pauses >= 50 ms (longest ms)"
+        " pauses >= 50 ms (longest ms), time the host stole (ms, both cores),"
+        " the machine's stalls >= 10 ms (longest ms), a normal-priority"
+        " process's stalls >= 10 ms (longest ms)"
     )
     probe = LagProbe(hass)
+    # Beside a lost cue: was it the machine (the host, the kernel), the
+    # processes above Home Assistant's priority, or Home Assistant?
+    machine, normal = StallProbe(realtime=True), StallProbe(realtime=False)
     failed: list[str] = []
     try:
         end = time.monotonic() + minutes * 60
         minute = 0
         while time.monotonic() < end:
             began = time.monotonic()
+            stolen_before = stolen_ms()
             skipped_before = skipped(hass)
             got: dict[str, list[int]] = {}
             lost = runs = 0
@@ -369,6 +379,10 @@ def soak(
             long_pauses = [ms for ms in pauses if ms >= 50]
             full = [ms for generation, ms in logged if generation == 2]
             mine = own.between(began, now)
+            stalls = [
+                f"{len(gaps)} ({max(gaps, default=0):.0f})"
+                for gaps in (machine.between(began, now), normal.between(began, now))
+            ]
             print(
                 f"    {minute:3d}, "
                 + ", ".join(parts)
@@ -376,7 +390,8 @@ def soak(
                 f" {rss_kb(hass) / 1024:.0f}, {lost}, {skipped(hass) - skipped_before},"
                 f" {runs}, {len(long_pauses)} ({max(pauses, default=0):.0f}),"
                 f" {len(full)} ({max(full, default=0):.1f}),"
-                f" {len([ms for ms in mine if ms >= 50])} ({max(mine, default=0):.0f})",
+                f" {len([ms for ms in mine if ms >= 50])} ({max(mine, default=0):.0f}),"
+                f" {stolen_ms() - stolen_before:.0f}, {stalls[0]}, {stalls[1]}",
                 flush=True,
             )
             # What the bench has kept so far (stamps, messages) is left out
@@ -384,6 +399,8 @@ def soak(
             gc.freeze()
     finally:
         probe.close()
+        machine.close()
+        normal.close()
     print(f"  soak: {len(failed)} plays failed")
     if failed:
         raise SoakFailedError(failed)
