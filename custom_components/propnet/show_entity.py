@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -69,38 +70,60 @@ def async_add_show_entities(
 ) -> ShowLibrary | None:
     """Add ``make``'s entities for each show, and follow the show files as they reload.
 
-    A show whose file changed gets a new runner; its entities are removed
-    and made again for it. Returns the hub's show library, if it has one.
+    A show whose file changed gets a new runner: its entities leave and come
+    back for it with the same unique ids, so the registry keeps what the user
+    set on them (entity id, name, area). The entities of a show deleted, or
+    of a part the edited show no longer has, leave the registry too. Returns
+    the hub's show library, if it has one.
     """
     library = shows_of(hass, entry.entry_id)
     if library is None:
         return None
     made: dict[str, tuple[Runner, Sequence[ShowEntity]]] = {}
+    # One pass at a time: a show's old entities are gone before its new ones
+    # come, or the platform would refuse them as duplicates.
+    passing = asyncio.Lock()
 
-    @callback
-    def sync() -> None:
+    def add(names: Sequence[str]) -> None:
         assert library is not None
-        registry = er.async_get(hass)
-        for name in list(made):
-            runner, entities = made[name]
-            if library.runners.get(name) is runner:
-                continue
-            del made[name]
-            for entity in entities:
-                entity_id = registry.async_get_entity_id(
-                    domain, DOMAIN, entity.unique_id or ""
-                )
-                if entity_id is not None:
-                    registry.async_remove(entity_id)
         new: list[ShowEntity] = []
-        for name, runner in library.runners.items():
-            if name not in made:
-                entities = make(entry.entry_id, library, name)
-                made[name] = (runner, entities)
-                new.extend(entities)
+        for name in names:
+            entities = make(entry.entry_id, library, name)
+            made[name] = (library.runners[name], entities)
+            new.extend(entities)
         if new:
             async_add_entities(new)
 
-    sync()
-    entry.async_on_unload(library.listen(sync))
+    async def follow() -> None:
+        assert library is not None
+        async with passing:
+            registry = er.async_get(hass)
+            for name in list(made):
+                runner, entities = made[name]
+                if library.runners.get(name) is runner:
+                    continue
+                del made[name]
+                # The parts the edited show still has keep their registry entries.
+                kept = (
+                    {entity.unique_id for entity in make(entry.entry_id, library, name)}
+                    if name in library.runners
+                    else set()
+                )
+                for entity in entities:
+                    if entity.unique_id in kept:
+                        await entity.async_remove()
+                    elif (
+                        entity_id := registry.async_get_entity_id(
+                            domain, DOMAIN, entity.unique_id or ""
+                        )
+                    ) is not None:
+                        registry.async_remove(entity_id)
+            add([name for name in library.runners if name not in made])
+
+    @callback
+    def changed() -> None:
+        entry.async_create_task(hass, follow(), "propnet show entities")
+
+    add(list(library.runners))
+    entry.async_on_unload(library.listen(changed))
     return library

@@ -13,7 +13,11 @@ from unittest.mock import patch
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import (
+    area_registry as ar,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -228,6 +232,75 @@ async def test_a_bad_show_file_is_a_repair_until_it_is_fixed_and_reloaded(
     await hass.services.async_call("propnet", "reload_shows", blocking=True)
     await hass.async_block_till_done()
     assert hass.states.get("media_player.crypt") is None
+
+
+async def test_a_show_edited_keeps_what_the_user_set_on_its_entities(
+    hass: HomeAssistant, skull: Prop
+) -> None:
+    """Renamed and put in an area, the show's player stays so when its file is edited; deleted, it goes."""
+    cellar = ar.async_get(hass).async_create("Cellar")
+    registry = er.async_get(hass)
+    player = registry.async_get(PLAYER)
+    assert player is not None
+    registry.async_update_entity(
+        PLAYER,
+        new_entity_id="media_player.crypt_of_doom",
+        name="Crypt of doom",
+        area_id=cellar.id,
+    )
+    await hass.async_block_till_done()
+    assert (
+        hass.states.get("media_player.crypt_of_doom").attributes["media_duration"] == 3
+    )
+
+    write_show(hass, "room", ROOM.replace("duration: 3", "duration: 5"))
+    await hass.services.async_call("propnet", "reload_shows", blocking=True)
+    await hass.async_block_till_done()
+
+    kept = registry.async_get("media_player.crypt_of_doom")
+    assert kept is not None
+    assert (kept.unique_id, kept.name, kept.area_id) == (
+        player.unique_id,
+        "Crypt of doom",
+        cellar.id,
+    )
+    state = hass.states.get("media_player.crypt_of_doom")
+    assert state.attributes["media_duration"] == 5, "the edited show, not the old one"
+    assert hass.states.get(PLAYER) is None
+    await hass.services.async_call(
+        "media_player",
+        "media_play",
+        {"entity_id": "media_player.crypt_of_doom"},
+        blocking=True,
+    )
+    assert hass.states.get("media_player.crypt_of_doom").state == "playing"
+
+    await hass.services.async_call(
+        "media_player",
+        "media_stop",
+        {"entity_id": "media_player.crypt_of_doom"},
+        blocking=True,
+    )
+
+    # Given a haunt cycle the room gets its Armed switch; without it again,
+    # the switch leaves the registry and the renamed player stays.
+    cycle = "cycle:\n  trigger: {entity_id: binary_sensor.motion, to: 'on'}\n"
+    write_show(hass, "room", cycle + ROOM)
+    await hass.services.async_call("propnet", "reload_shows", blocking=True)
+    await hass.async_block_till_done()
+    assert registry.async_get("switch.room_show_armed") is not None
+    write_show(hass, "room", ROOM)
+    await hass.services.async_call("propnet", "reload_shows", blocking=True)
+    await hass.async_block_till_done()
+    assert registry.async_get("switch.room_show_armed") is None
+    assert hass.states.get("switch.room_show_armed") is None
+    assert registry.async_get("media_player.crypt_of_doom") is not None
+
+    (Path(hass.config.path("propnet", "shows")) / "room.yaml").unlink()
+    await hass.services.async_call("propnet", "reload_shows", blocking=True)
+    await hass.async_block_till_done()
+    assert registry.async_get("media_player.crypt_of_doom") is None
+    assert hass.states.get("media_player.crypt_of_doom") is None
 
 
 async def test_a_show_saved_added_or_deleted_is_read_again_without_a_reload(
