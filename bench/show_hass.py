@@ -11,10 +11,12 @@ through ``media_player.media_play`` over the REST API. Everything is stamped
 outside Home Assistant on the machine's monotonic clock (Home Assistant's
 show clock too): each prop pin change, each DMX frame and sACN packet in a
 receiving process of their own (``bench/dmxstamp.py``: the kernel's
-receive instant for sACN), each action's MQTT message at a subscriber. The
-same sACN packets also go to a receiver of the sacn library inside the
-bench's process, as this bench first measured them: the two in the same
-run say what stamping in a busy process adds.
+receive instant for sACN), each action's MQTT message at a subscriber in
+a process of its own (``bench/mqttstamp.py``), both at the props' real-time
+priority. The same sACN packets and action messages also go to a receiver
+of the sacn library and a subscriber inside the bench's process, as this
+bench first measured them: the two in the same run say what stamping in a
+busy process adds.
 Each run plays the show once with Home Assistant idle and once while the
 load of ``bench.system``'s load scenario runs: 100 props sending telemetry
 every second and 200 RGB commands a second into show lighting (which makes
@@ -32,9 +34,9 @@ Assistant's own (also the real-time processes keeping both cores).
 Home Assistant's collections that hold it 5 ms or more (and every full one) are logged from
 inside it (``bench/gcwatch``, put on its PYTHONPATH) and shown beside the
 loop lag: while a show plays, PropNet keeps them short (``show/interpreter.py``).
-The bench's own collections are shown too (its action subscriber and its
-own sACN receiver stamp on its clock, so a pause of its own looks like a
-late cue), and in the soak it freezes what it has kept each minute, so
+The bench's own collections are shown too (its own action subscriber and
+sACN receiver stamp on its clock, so a pause of its own looks late there),
+and in the soak it freezes what it has kept each minute, so
 that they stay short.
 
     .venv/bin/python -m bench.show_hass --runs 3
@@ -72,6 +74,7 @@ from tests.harness.watcher import Watcher
 
 from .dmxstamp import DmxStamps
 from .gcwatch.gcpauses import watch
+from .mqttstamp import MqttStamps
 from .probes import LagProbe, StallProbe, percentiles, rss_kb, stolen_ms
 
 CUES, EVERY_MS, PROPS = 20, 100, 3
@@ -234,15 +237,20 @@ def set_up_entries(hass: Hass, enttec: Path | None, network_outputs: str) -> Non
 
 
 class Outputs:
-    """What the show reaches outside Home Assistant: the DMX receivers' process, the bench's own sACN receiver, the action subscriber."""
+    """What the show reaches outside Home Assistant: the DMX receivers' process, the action stamper's, and the bench's own sACN receiver and action subscriber."""
 
     def __init__(
-        self, stamps: DmxStamps, receiver: SacnTimes, actions: Watcher
+        self,
+        stamps: DmxStamps,
+        receiver: SacnTimes,
+        actions: MqttStamps,
+        actions_in_bench: Watcher,
     ) -> None:
-        """Keep the three."""
+        """Keep the four."""
         self.stamps = stamps
         self.receiver = receiver
         self.actions = actions
+        self.actions_in_bench = actions_in_bench
 
 
 def play(
@@ -255,6 +263,7 @@ def play(
     """Play the show once; return each kind of cue's lateness against its instant, in us."""
     outputs.receiver.drain()
     action_mark = outputs.actions.mark()
+    in_bench_mark = outputs.actions_in_bench.mark()
     mark = room.watcher.mark()
     hass.post("/api/services/media_player/media_play", {"entity_id": PLAYER})
     start_cmd = room.watcher.wait_for(
@@ -272,12 +281,17 @@ def play(
     # The same packets to a receiver in this process: what stamping here
     # adds (a cue it misses is not counted lost: the kernel's stamp saw it).
     in_bench, _ = first_frames(outputs.receiver.drain(), start, cues, every_ms)
-    actions: list[int] = []
-    for seen in outputs.actions.messages[action_mark:]:
-        i = int(seen.payload)
-        actions.append(
-            round(seen.at * 1e6) - (start + (i * every_ms + ACTION_AT_MS) * 1000)
+    actions, actions_in_bench = (
+        [
+            round(seen.at * 1e6)
+            - (start + (int(seen.payload) * every_ms + ACTION_AT_MS) * 1000)
+            for seen in messages
+        ]
+        for messages in (
+            outputs.actions.messages[action_mark:],
+            outputs.actions_in_bench.messages[in_bench_mark:],
         )
+    )
     lost = {
         "prop": missed,
         "enttec": enttec_missed,
@@ -293,6 +307,7 @@ def play(
         "sacn": network,
         "action": actions,
         "sacn_in_bench": in_bench,
+        "action_in_bench": actions_in_bench,
     }
 
 
@@ -318,7 +333,7 @@ def soak(
     print(f"  soak: a 30 s show ({cues} cues of each kind) looping for {minutes} min")
     print(
         "    minute, prop skew p50 / p99 / max, Enttec p99 / max, sACN p99 / max,"
-        " action p99 / max, sACN stamped in the bench's process p99 / max (ms), loop lag p99 / max (ms), RSS MB, cues lost,"
+        " action p99 / max, sACN and action stamped in the bench's process p99 / max (ms), loop lag p99 / max (ms), RSS MB, cues lost,"
         " of them skipped by the runner, runs, Home Assistant's GC pauses >= 50 ms"
         " (longest ms), its full collections (longest ms), the bench's own"
         " pauses >= 50 ms (longest ms), time the host stole (ms, both cores),"
@@ -356,7 +371,7 @@ def soak(
                 runs += 1
                 for kind, values in one.items():
                     got.setdefault(kind, []).extend(values)
-                    if kind != "sacn_in_bench":
+                    if not kind.endswith("_in_bench"):
                         lost += cues * (PROPS if kind == "prop" else 1) - len(values)
             minute += 1
             # A minute whose every play failed has no figures, not zeros.
@@ -369,7 +384,13 @@ def soak(
                     "{:.2f} / {:.2f}".format(*summary(got[kind])[1:])
                     if got.get(kind)
                     else "-"
-                    for kind in ("enttec", "sacn", "action", "sacn_in_bench")
+                    for kind in (
+                        "enttec",
+                        "sacn",
+                        "action",
+                        "sacn_in_bench",
+                        "action_in_bench",
+                    )
                 ),
             ]
             now = time.monotonic()
@@ -499,8 +520,9 @@ def main(argv: list[str] | None = None) -> int:
             realtime_allowed(),
         )
         receiver = SacnTimes(bench_port)
-        actions = Watcher(broker.port, ACTION_TOPIC)
-        outputs = Outputs(stamps, receiver, actions)
+        actions = MqttStamps(broker.port, ACTION_TOPIC, realtime_allowed())
+        actions_in_bench = Watcher(broker.port, ACTION_TOPIC)
+        outputs = Outputs(stamps, receiver, actions, actions_in_bench)
         try:
             hass.ensure_mqtt(broker.host, broker.port)
             set_up_entries(
@@ -566,6 +588,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         finally:
             actions.close()
+            actions_in_bench.close()
             receiver.close()
             stamps.close()
             hass.stop()
@@ -576,6 +599,7 @@ def main(argv: list[str] | None = None) -> int:
         "sacn": "light cue -> first sACN packet",
         "sacn_in_bench": "light cue -> first sACN packet, stamped in the bench's process",
         "action": "action cue -> its MQTT message",
+        "action_in_bench": "action cue -> its MQTT message, stamped in the bench's process",
     }
     for (mode, kind), runs in results.items():
         parts = []
