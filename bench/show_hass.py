@@ -301,7 +301,12 @@ def play(
     if any(lost.values()):
         print(f"  (cues not seen: {lost})")
     wait_until(lambda: hass.states()[PLAYER]["state"] == "idle", 10, "the show to end")
+    # Home Assistant's own measure: how late its loop woke for each of the
+    # cues it fired (light and action), beside what the stampers saw.
+    own = hass.states()[PLAYER]["attributes"].get("cue_lateness_ms") or {}
     return {
+        "hub_p99": [round(own["p99"] * 1000)] if own else [],
+        "hub_max": [round(own["max"] * 1000)] if own else [],
         "prop": got,
         "enttec": enttec,
         "sacn": network,
@@ -333,7 +338,8 @@ def soak(
     print(f"  soak: a 30 s show ({cues} cues of each kind) looping for {minutes} min")
     print(
         "    minute, prop skew p50 / p99 / max, Enttec p99 / max, sACN p99 / max,"
-        " action p99 / max, sACN and action stamped in the bench's process p99 / max (ms), loop lag p99 / max (ms), RSS MB, cues lost,"
+        " action p99 / max, sACN and action stamped in the bench's process p99 / max,"
+        " Home Assistant's own measure of how late it woke for its cues, worst run's p99 / max (ms), loop lag p99 / max (ms), RSS MB, cues lost,"
         " of them skipped by the runner, runs, Home Assistant's GC pauses >= 50 ms"
         " (longest ms), its full collections (longest ms), the bench's own"
         " pauses >= 50 ms (longest ms), time the host stole (ms, both cores),"
@@ -371,7 +377,7 @@ def soak(
                 runs += 1
                 for kind, values in one.items():
                     got.setdefault(kind, []).extend(values)
-                    if not kind.endswith("_in_bench"):
+                    if kind in ("prop", "enttec", "sacn", "action"):
                         lost += cues * (PROPS if kind == "prop" else 1) - len(values)
             minute += 1
             # A minute whose every play failed has no figures, not zeros.
@@ -392,6 +398,12 @@ def soak(
                         "action_in_bench",
                     )
                 ),
+                # The worst run's p99 and max of the minute.
+                "{:.2f} / {:.2f}".format(
+                    max(got["hub_p99"]) / 1000, max(got["hub_max"]) / 1000
+                )
+                if got.get("hub_p99")
+                else "-",
             ]
             now = time.monotonic()
             lag = percentiles(probe.between(began, now))
@@ -602,6 +614,8 @@ def main(argv: list[str] | None = None) -> int:
         "action_in_bench": "action cue -> its MQTT message, stamped in the bench's process",
     }
     for (mode, kind), runs in results.items():
+        if kind.startswith("hub_"):
+            continue
         parts = []
         for i, label in enumerate(("p50", "p99", "max")):
             column = [r[i] for r in runs]
@@ -609,6 +623,21 @@ def main(argv: list[str] | None = None) -> int:
                 f"{label} {min(column):.2f} / {statistics.median(column):.2f} / {max(column):.2f}"
             )
         print(f"  Home Assistant {mode}, {labels[kind]}: " + ", ".join(parts) + " ms")
+    for mode in ("idle", "loaded"):
+        # Each run's p99 and max as the runner measured them itself.
+        own = [
+            [value[0] for value in results.get((mode, f"hub_{part}"), [])]
+            for part in ("p99", "max")
+        ]
+        if own[0]:
+            print(
+                f"  Home Assistant {mode}, its own measure of how late it woke for its cues: "
+                + ", ".join(
+                    f"{label} {min(column):.2f} / {statistics.median(column):.2f} / {max(column):.2f}"
+                    for label, column in zip(("p99", "max"), own, strict=True)
+                )
+                + " ms"
+            )
     print(
         f"reproduce: .venv/bin/python -m bench.show_hass --runs {args.runs}"
         + (f" --soak-minutes {args.soak_minutes}" if args.soak_minutes else "")

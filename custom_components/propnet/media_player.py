@@ -159,7 +159,7 @@ class ShowPlayer(ShowEntity, MediaPlayerEntity):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
-        """Return the runs, the cues skipped or failed, and which props are not ready."""
+        """Return the runs, the cues skipped or failed, the hub's cue lateness, and which props are not ready."""
         runner = self.runner
         return {
             "runs": runner.runs,
@@ -167,6 +167,9 @@ class ShowPlayer(ShowEntity, MediaPlayerEntity):
             "cues_failed": runner.failed,
             "frames_shown": runner.frames_shown,
             "frames_skipped": runner.frames_skipped,
+            # The hub's own cues (lights, actions, older props) since the
+            # start: how late it reached them, as props report theirs.
+            "cue_lateness_ms": runner.lateness(),
             "props": list(runner.show.props),
             "not_ready": self._ready[0],
             # Props without a show clock (older firmware): their cues are

@@ -491,6 +491,7 @@ class ShowLibrary:
                     "fired": runner.fired,
                     "skipped": runner.skipped,
                     "failed": runner.failed,
+                    "cue_lateness_ms": runner.lateness(),
                     "hub_timed": list(runner.hub_timed),
                 }
                 for name, runner in sorted(self.runners.items())

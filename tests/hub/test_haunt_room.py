@@ -155,6 +155,11 @@ async def test_motion_starts_the_room_show_and_a_trigger_too_soon_is_refused(
     await room.until(lambda: room.par()[3] == 0, "the blackout cue")
 
     await room.until(lambda: room.state("media_player.crypt") == "idle", "the end")
+    # The hub says how late it reached the cues it fired itself (the two
+    # light cues; the prop fires its own).
+    lateness = room.attrs("media_player.crypt")["cue_lateness_ms"]
+    assert lateness["cues"] == 2
+    assert 0 <= lateness["p50"] <= lateness["max"] <= 20
     await room.until(lambda: room.state("sensor.crypt_cycle") == "cooldown", "cooldown")
     await room.motion()
     cycle = room.attrs("sensor.crypt_cycle")

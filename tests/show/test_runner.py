@@ -191,6 +191,50 @@ async def test_a_cue_the_hub_reaches_late_is_skipped_and_counted(
     await asyncio.sleep(0)
 
 
+@virtual_time
+async def test_the_hub_keeps_how_late_it_fired_its_own_cues(targets: Targets) -> None:
+    """Each fired cue's lateness, as the hub woke for it; a skipped one is counted, not kept; a start begins afresh."""
+    show = load_show(
+        "lead: 0.05\ncues:\n"
+        + "".join(
+            f"  - {{at: {at}, light: Wash, brightness: {at * 1000:.0f}}}\n"
+            for at in (0.02, 0.04, 0.06, 0.08)
+        )
+        + "duration: 0.1\n",
+        "s.yaml",
+        "s",
+    )
+    # The loop wakes for the cue at 20 ms 0.2 ms late, and so on; at 80 ms
+    # past the default 20 ms tolerance.
+    late_us = {20: 200, 40: 1000, 60: 3000, 80: 30000}
+
+    async def wake_late(at_us: int) -> None:
+        at_us += late_us.get((at_us - runner.start_us) // 1000, 0)
+        if (wait := at_us - now_us()) > 0:
+            await asyncio.sleep(wait / 1e6)
+
+    runner = Runner(show, targets, now_us, sleep_until=wake_late)
+    assert runner.lateness() is None
+    await runner.play()
+    await asyncio.sleep(0.4)
+    assert runner.skipped == 1
+    got = runner.lateness()
+    assert got is not None
+    assert got["cues"] == 3
+    assert (got["p50"], got["p99"], got["max"]) == pytest.approx(
+        (1.0, 3.0, 3.0), abs=0.01
+    )
+    late_us.clear()
+    await runner.play()
+    await asyncio.sleep(0.4)
+    got = runner.lateness()
+    assert got is not None
+    assert got["cues"] == 4
+    assert got["max"] == pytest.approx(0, abs=0.01)
+    runner.close()
+    await asyncio.sleep(0)
+
+
 LIGHTS = """\
 lead: 0.05
 cues:

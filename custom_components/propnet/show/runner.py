@@ -8,12 +8,14 @@ user starts anyway, gets each cue as a command the hub sends at its
 instant. Light cues are set on the fixture in the same step as the hub
 reaches their instant, so the first frame leaves then, not at the next
 periodic frame. Nothing fires late in silence: a cue the hub reaches later
-than its tolerance is skipped and counted.
+than its tolerance is skipped and counted, and the lateness of those it
+fires is kept, so a user sees the hub's own timing as props report theirs.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 import logging
@@ -26,6 +28,9 @@ from .timer import SleepUntil, loop_sleep_until
 
 LOGGER = logging.getLogger(__name__)
 END_GRACE_MS = 250
+# The hub's own cues whose lateness is kept: the latest of a run (and its
+# loops), enough for a p99 that means something, bounded for a long show.
+LATENESS_KEPT = 1000
 
 
 class Targets(Protocol):
@@ -132,6 +137,8 @@ class Runner:
         self.fired = 0
         self.frames_shown = 0
         self.frames_skipped = 0
+        # How late the hub reached each cue it fired (us), since the last start.
+        self.lateness_us: deque[int] = deque(maxlen=LATENESS_KEPT)
         self.last_started_us: int | None = None
         self.hub_timed: tuple[str, ...] = ()
         self._tasks: list[asyncio.Task[None]] = []
@@ -174,6 +181,19 @@ class Runner:
             )
         return self.paused_ms if self.state == "paused" else 0
 
+    def lateness(self) -> dict[str, float] | None:
+        """Return how late the hub fired its own cues since the last start: their count, p50, p99 and max in ms (None before any)."""
+        if not self.lateness_us:
+            return None
+        ordered = sorted(self.lateness_us)
+        count = len(ordered)
+        return {
+            "cues": count,
+            "p50": round(ordered[count // 2] / 1000, 2),
+            "p99": round(ordered[min(count - 1, int(0.99 * count))] / 1000, 2),
+            "max": round(ordered[-1] / 1000, 2),
+        }
+
     def readiness(self) -> dict[str, str]:
         """Return the props that cannot take part now, with why (empty: ready)."""
         out: dict[str, str] = {}
@@ -199,6 +219,7 @@ class Runner:
             if self.state != "idle":
                 # A prop takes a new cue list only once its show has stopped.
                 await self._halt(pause=False)
+            self.lateness_us.clear()
             await self._begin(from_ms, reasons, load=True)
             self.runs += 1
             self.last_started_us = self.now()
@@ -314,7 +335,8 @@ class Runner:
         for item in cues:
             due_us = self.start_us + item.due_ms * 1000
             await self.sleep_until(due_us)
-            late_ms = (self.now() - due_us) / 1000
+            late_us = self.now() - due_us
+            late_ms = late_us / 1000
             if late_ms > item.tolerance_ms:
                 self.skipped += 1
                 LOGGER.warning(
@@ -328,6 +350,7 @@ class Runner:
                 )
                 self.on_change()
                 continue
+            self.lateness_us.append(late_us)
             if item.light is not None:
                 # In this step, not a task later: the frame leaves now.
                 try:
