@@ -278,6 +278,11 @@ def test_motion_starts_the_room_show_its_lights_reach_the_outputs_and_the_cooldo
         last = widget.received()[-1][1]
         assert (last[left], last[right]) == (0, 0), "both back after the chase"
         real_hass.wait_state(player, "idle", 10)
+        # Home Assistant's own measure of the cues it fired (the wash's two
+        # and the chase's steps): none later than the 20 ms tolerance.
+        lateness = real_hass.states()[player]["attributes"]["cue_lateness_ms"]
+        assert lateness["cues"] >= 2, lateness
+        assert 0 <= lateness["p50"] <= lateness["p99"] <= lateness["max"] <= 20
         real_hass.wait_state("sensor.haunt_cycle", "cooldown", 5)
         real_hass.post("/api/states/binary_sensor.haunt_motion", {"state": "on"})
         real_hass.post("/api/states/binary_sensor.haunt_motion", {"state": "off"})
