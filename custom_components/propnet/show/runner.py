@@ -363,7 +363,15 @@ class Runner:
                     )
                     self.on_change()
                 continue
-            asyncio.get_running_loop().create_task(self._act(item))
+            # Eager: the action runs in this step up to its first wait (Home
+            # Assistant starts a service's handler eagerly too), so it leaves
+            # at the wake, not behind whatever the loop has queued meanwhile.
+            task = asyncio.Task(
+                self._act(item), loop=asyncio.get_running_loop(), eager_start=True
+            )
+            if not task.done():
+                self._spawned.add(task)
+                task.add_done_callback(self._spawned.discard)
 
     async def _play(self, index: int, cue: SequenceCue, from_ms: int) -> None:
         """Show each frame at its step; frames the loop was too late for are skipped and counted."""
