@@ -29,7 +29,10 @@ bench.show_scale probes it), resident memory and cues lost, and beside them
 what the machine did that minute: the time the host stole from it
 (/proc/stat), and the stalls of two sleeping probes, one above the props'
 real-time priority (the machine not running at all) and one at Home
-Assistant's own (also the real-time processes keeping both cores).
+Assistant's own (also the real-time processes keeping both cores). After the soak, with no show
+playing, Home Assistant runs one full collection on the bench's signal
+(``bench/gcwatch``): whether the memory that grew was garbage not yet
+looked for, or objects still kept.
 
 Home Assistant's collections that hold it 5 ms or more (and every full one) are logged from
 inside it (``bench/gcwatch``, put on its PYTHONPATH) and shown beside the
@@ -54,6 +57,7 @@ import os
 from pathlib import Path
 import queue
 import shutil
+import signal
 import statistics
 import tempfile
 import threading
@@ -439,6 +443,29 @@ def soak(
         raise SoakFailedError(failed)
 
 
+def collect_now(hass: Hass, log: Path) -> str:
+    """Have Home Assistant run a full collection (bench/gcwatch, on SIGUSR1); return what it found and its memory before and after."""
+    before = rss_kb(hass) / 1024
+    lines = len(log.read_text().splitlines()) if log.exists() else 0
+    os.kill(hass.process.pid, signal.SIGUSR1)
+    found = ""
+
+    def reported() -> bool:
+        nonlocal found
+        found = next(
+            (
+                line[2:]
+                for line in log.read_text().splitlines()[lines:]
+                if line.startswith("# full collection")
+            ),
+            "",
+        )
+        return bool(found)
+
+    wait_until(reported, 30, "Home Assistant's full collection")
+    return f"{found}; resident memory {before:.0f} MB before, {rss_kb(hass) / 1024:.0f} MB after"
+
+
 def gc_pauses(log: Path, start: float, end: float) -> list[tuple[int, float]]:
     """Return the (generation, ms) of Home Assistant's logged collections (5 ms or more, or full) that began between two monotonic instants."""
     if not log.exists():
@@ -571,6 +598,9 @@ def main(argv: list[str] | None = None) -> int:
                 if args.soak_minutes:
                     gc.freeze()
                     soak(hass, room, outputs, args.soak_minutes, gc_log=gc_log, own=own)
+                    print(
+                        f"  after the soak, with no show playing: {collect_now(hass, gc_log)}"
+                    )
                 pauses = gc_pauses(gc_log, began, time.monotonic())
                 print(
                     f"  Home Assistant's collections of 5 ms or more, and the full ones: {len(pauses)};"
