@@ -95,6 +95,28 @@ def child(master: int, sacn_port: int, channel: int, serial_number: int) -> None
             out.flush()
 
 
+def start_stamper(
+    module: str,
+    args: list[str],
+    realtime: bool,
+    pass_fds: tuple[int, ...] = (),
+) -> subprocess.Popen[str]:
+    """Start a stamping process (``python -m module args``), at the props' real-time priority if ``realtime``; return it once it says ready."""
+    argv = [sys.executable, "-m", module, *args]
+    if realtime:
+        argv = ["chrt", "-f", "20", *argv]
+    proc = subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        text=True,
+        pass_fds=pass_fds,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "ready", f"{module} did not start"
+    return proc
+
+
 class DmxStamps:
     """Starts the receiving process; keeps what it saw as (monotonic seconds, value), per output."""
 
@@ -110,26 +132,11 @@ class DmxStamps:
         with contextlib.suppress(FileNotFoundError):
             link.unlink()
         link.symlink_to(os.ttyname(self._slave))
-        argv = [
-            sys.executable,
-            "-m",
+        self.proc = start_stamper(
             "bench.dmxstamp",
-            str(self._master),
-            str(sacn_port),
-            str(channel),
-        ]
-        if realtime:
-            argv = ["chrt", "-f", "20", *argv]
-        self.proc = subprocess.Popen(
-            argv,
-            stdout=subprocess.PIPE,
-            text=True,
+            [str(self._master), str(sacn_port), str(channel)],
+            realtime,
             pass_fds=(self._master,),
-            cwd=Path(__file__).resolve().parent.parent,
-        )
-        assert self.proc.stdout is not None
-        assert self.proc.stdout.readline().strip() == "ready", (
-            "the receiver did not start"
         )
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()

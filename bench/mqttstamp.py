@@ -10,14 +10,14 @@ else runs: the stamp is taken as the client hands the message over.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-import subprocess
 import sys
 import threading
 import time
 
 from paho.mqtt import client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+
+from .dmxstamp import start_stamper
 
 
 @dataclass(frozen=True)
@@ -63,19 +63,7 @@ class MqttStamps:
     def __init__(self, port: int, topic: str, realtime: bool) -> None:
         """Start the process and wait until it is subscribed."""
         self.messages: list[Stamped] = []
-        argv = [sys.executable, "-m", "bench.mqttstamp", str(port), topic]
-        if realtime:
-            argv = ["chrt", "-f", "20", *argv]
-        self.proc = subprocess.Popen(
-            argv,
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=Path(__file__).resolve().parent.parent,
-        )
-        assert self.proc.stdout is not None
-        assert self.proc.stdout.readline().strip() == "ready", (
-            "the MQTT stamper did not subscribe"
-        )
+        self.proc = start_stamper("bench.mqttstamp", [str(port), topic], realtime)
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
 
