@@ -29,10 +29,10 @@ bench.show_scale probes it), resident memory and cues lost, and beside them
 what the machine did that minute: the time the host stole from it
 (/proc/stat), and the stalls of two sleeping probes, one above the props'
 real-time priority (the machine not running at all) and one at Home
-Assistant's own (also the real-time processes keeping both cores). After the soak, with no show
-playing, Home Assistant runs one full collection on the bench's signal
-(``bench/gcwatch``): whether the memory that grew was garbage not yet
-looked for, or objects still kept.
+Assistant's own (also the real-time processes keeping both cores). Before and after the soak, with
+no show playing, Home Assistant runs one full collection on the bench's
+signal (``bench/gcwatch``): whether the memory that grew was garbage not
+yet looked for, or objects still kept.
 
 Home Assistant's collections that hold it 5 ms or more (and every full one) are logged from
 inside it (``bench/gcwatch``, put on its PYTHONPATH) and shown beside the
@@ -596,6 +596,9 @@ def main(argv: list[str] | None = None) -> int:
                         for kind, values in got.items():
                             results.setdefault((mode, kind), []).append(summary(values))
                 if args.soak_minutes:
+                    # The same collection before and after: the objects still
+                    # tracked after each say what the soak kept alive.
+                    print(f"  before the soak: {collect_now(hass, gc_log)}")
                     gc.freeze()
                     soak(hass, room, outputs, args.soak_minutes, gc_log=gc_log, own=own)
                     print(
